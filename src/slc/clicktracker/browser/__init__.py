@@ -1,0 +1,1 @@
+"""Views, viewlets and static resources of slc.clicktracker."""

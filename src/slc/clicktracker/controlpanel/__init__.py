@@ -1,0 +1,1 @@
+"""The "Click tracker settings" control panel."""

@@ -1,0 +1,25 @@
+"""Registry-backed settings of the click tracker."""
+
+from slc.clicktracker import _
+from zope import schema
+from zope.interface import Interface
+
+
+class IClickTrackerSettings(Interface):
+    """Records stored in plone.registry under the prefix ``slc.clicktracker``."""
+
+    dsn = schema.TextLine(
+        title=_("Database connection (DSN)"),
+        description=_(
+            "help_dsn",
+            default=(
+                "Where hits are stored, as a libpq connection string, for example "
+                "'host=/var/run/postgresql dbname=clicktracker user=plone' or "
+                "'postgresql://plone@db.example.org:5432/clicktracker'. "
+                "The environment variable SLC_CLICKTRACKER_DSN, when set, "
+                "overrides this value."
+            ),
+        ),
+        required=False,
+        default="",
+    )

@@ -1,0 +1,152 @@
+"""Test layers: Plone fixtures, a throwaway PostgreSQL cluster and a live server.
+
+pytest-plone turns the layers into fixtures (see ``tests/conftest.py``); the
+PostgreSQL cluster is shared by the layers and by plain pytest fixtures so that
+one test run starts exactly one cluster.
+"""
+
+from pathlib import Path
+from plone.app.contenttypes.testing import PLONE_APP_CONTENTTYPES_FIXTURE
+from plone.app.testing import FunctionalTesting
+from plone.app.testing import IntegrationTesting
+from plone.app.testing import PloneSandboxLayer
+from plone.app.testing import applyProfile
+from plone.testing import Layer
+from plone.testing.zope import WSGI_SERVER_FIXTURE
+from slc.clicktracker import localpg
+import atexit
+import itertools
+import os
+import psycopg2
+import shutil
+import tempfile
+
+
+class PostgresCluster:
+    """One throwaway PostgreSQL cluster: temp dir, unix socket, fsync off.
+
+    Process management is mirakuru's, through pytest-postgresql's executor.
+    Every test gets its own database cloned from ``template`` (fast: a file
+    copy), so tests never see each other's rows.
+    """
+
+    template = "ct_template"
+
+    def __init__(self):
+        self.executor = None
+        self.tmpdir = None
+        self._counter = itertools.count(1)
+
+    @property
+    def running(self):
+        return self.executor is not None
+
+    def start(self):
+        if self.running:
+            return
+        # Imported here: only test runs need them, not the installed add-on.
+        from port_for import select_random
+        from pytest_postgresql.executors import PostgreSQLExecutor
+
+        self.tmpdir = tempfile.mkdtemp(prefix="slc-ct-pg-")
+        localpg.hand_over(self.tmpdir)
+        executor = PostgreSQLExecutor(
+            executable=localpg.wrapper_script(self.tmpdir),
+            host="127.0.0.1",
+            port=select_random(),
+            datadir=str(Path(self.tmpdir) / "data"),
+            unixsocketdir=self.tmpdir,
+            logfile=str(Path(self.tmpdir) / "postgresql.log"),
+            startparams="-w",
+            dbname="postgres",
+            postgres_options=(
+                "-c fsync=off -c full_page_writes=off -c synchronous_commit=off"
+            ),
+        )
+        executor.start()
+        self.executor = executor
+        atexit.register(self.stop)
+        self.execute(f"CREATE DATABASE {self.template}")
+
+    def stop(self):
+        if self.executor is not None:
+            self.executor.stop()
+            self.executor = None
+        if self.tmpdir:
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
+            self.tmpdir = None
+
+    def dsn(self, dbname="postgres"):
+        return (
+            f"host={self.tmpdir} port={self.executor.port} "
+            f"dbname={dbname} user={self.executor.user}"
+        )
+
+    def execute(self, sql, dbname="postgres"):
+        conn = psycopg2.connect(self.dsn(dbname))
+        try:
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute(sql)
+        finally:
+            conn.close()
+
+    def create_database(self):
+        """A new, empty database cloned from the template; returns its DSN."""
+        name = f"ct_test_{os.getpid()}_{next(self._counter)}"
+        self.execute(f"CREATE DATABASE {name} TEMPLATE {self.template}")
+        return name
+
+    def drop_database(self, name):
+        self.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+CLUSTER = PostgresCluster()
+
+
+class PostgresLayer(Layer):
+    """Provides ``pg_cluster`` and, for each test, a clean database ``pg_dsn``."""
+
+    def setUp(self):
+        CLUSTER.start()
+        self["pg_cluster"] = CLUSTER
+
+    def tearDown(self):
+        del self["pg_cluster"]
+
+    def testSetUp(self):
+        self["pg_dbname"] = CLUSTER.create_database()
+        self["pg_dsn"] = CLUSTER.dsn(self["pg_dbname"])
+
+    def testTearDown(self):
+        CLUSTER.drop_database(self["pg_dbname"])
+        del self["pg_dsn"]
+        del self["pg_dbname"]
+
+
+POSTGRESQL_FIXTURE = PostgresLayer(name="slc.clicktracker:PostgreSQL")
+
+
+class ClickTrackerLayer(PloneSandboxLayer):
+    defaultBases = (PLONE_APP_CONTENTTYPES_FIXTURE, POSTGRESQL_FIXTURE)
+
+    def setUpZope(self, app, configurationContext):
+        import slc.clicktracker
+
+        self.loadZCML(package=slc.clicktracker)
+
+    def setUpPloneSite(self, portal):
+        applyProfile(portal, "slc.clicktracker:default")
+
+
+FIXTURE = ClickTrackerLayer()
+
+INTEGRATION_TESTING = IntegrationTesting(
+    bases=(FIXTURE,), name="slc.clicktracker:Integration"
+)
+FUNCTIONAL_TESTING = FunctionalTesting(
+    bases=(FIXTURE,), name="slc.clicktracker:Functional"
+)
+ACCEPTANCE_TESTING = FunctionalTesting(
+    bases=(FIXTURE, WSGI_SERVER_FIXTURE), name="slc.clicktracker:Acceptance"
+)

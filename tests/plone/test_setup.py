@@ -1,0 +1,61 @@
+"""Installing and uninstalling the add-on through Site Setup -> Add-ons."""
+
+from plone import api
+from slc.clicktracker.interfaces import IClickTrackerLayer
+import pytest
+
+
+RECORD_PREFIX = "slc.clicktracker."
+
+
+def registry_records():
+    registry = api.portal.get_tool("portal_registry")
+    return [key for key in registry.records.keys() if key.startswith(RECORD_PREFIX)]
+
+
+def configlet_ids(portal):
+    return [a.getId() for a in portal.portal_controlpanel.listActions()]
+
+
+class TestInstall:
+    def test_product_installed(self, installer, package_name):
+        assert installer.is_product_installed(package_name) is True
+
+    def test_listed_in_addons(self, installer, package_name):
+        assert installer.is_product_installable(package_name)
+        # Site Setup offers the default profile, never the uninstall one.
+        profile = installer.get_install_profile(package_name)
+        assert profile["id"] == f"{package_name}:default"
+
+    def test_browserlayer(self, browser_layers):
+        assert IClickTrackerLayer in browser_layers
+
+    def test_registry_records(self, portal):
+        assert f"{RECORD_PREFIX}dsn" in registry_records()
+        assert api.portal.get_registry_record(f"{RECORD_PREFIX}dsn") == ""
+
+    def test_controlpanel_listed(self, portal):
+        assert "clicktracker" in configlet_ids(portal)
+
+    def test_profile_version(self, setup_tool, package_name):
+        assert setup_tool.getLastVersionForProfile(f"{package_name}:default") == (
+            "1000",
+        )
+
+
+class TestUninstall:
+    @pytest.fixture(autouse=True)
+    def _uninstalled(self, uninstalled):
+        pass
+
+    def test_product_uninstalled(self, installer, package_name):
+        assert installer.is_product_installed(package_name) is False
+
+    def test_browserlayer_removed(self, browser_layers):
+        assert IClickTrackerLayer not in browser_layers
+
+    def test_registry_records_removed(self, portal):
+        assert registry_records() == []
+
+    def test_controlpanel_removed(self, portal):
+        assert "clicktracker" not in configlet_ids(portal)
