@@ -5,7 +5,6 @@ and the ratio; nothing here asserts timings.
 """
 
 from pathlib import Path
-
 import runpy
 import sys
 

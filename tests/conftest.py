@@ -25,3 +25,48 @@ def pg_dsn(pg_cluster):
     name = pg_cluster.create_database()
     yield pg_cluster.dsn(name)
     pg_cluster.drop_database(name)
+
+
+CHROMIUM = "/usr/bin/chromium"
+# Without these, Chromium keeps dialling Google's hosts, which this network refuses.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's headless Chromium driven by Playwright (no downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context()
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    yield page
+    context.close()
+
+
+def login(page, portal_url, name, password):
+    """Log in through Plone's own login form, as a person would."""
+    page.goto(f"{portal_url}/login")
+    page.fill("#__ac_name", name)
+    page.fill("#__ac_password", password)
+    page.click("#buttons-login")
+    page.wait_for_load_state()
+    assert page.locator("#__ac_name").count() == 0, page.content()[:2000]

@@ -1,0 +1,105 @@
+"""Create or refresh the demo site; run by start.py via ``zconsole run``.
+
+Idempotent: a second run keeps the site, its content and the members'
+passwords; it only re-applies the settings that depend on this checkout
+(admin password, database location).
+"""
+
+from AccessControl.SecurityManagement import newSecurityManager
+from pathlib import Path
+from plone import api
+from Products.CMFPlone.factory import addPloneSite
+from zope.component.hooks import setSite
+import json
+import os
+import secrets
+import transaction
+
+
+SITE_ID = "Plone"
+MEMBERS = {"alice": "Alice Archer", "bob": "Bob Baker"}
+DOCUMENTS = {
+    "agenda": ("Agenda", "Items for the next board meeting."),
+    "budget-proposal": ("Budget proposal", "The proposal we vote on."),
+}
+
+
+def ensure_admin(app):
+    name = os.environ["DEMO_ADMIN_USER"]
+    password = os.environ["DEMO_ADMIN_PASSWORD"]
+    acl = app.acl_users
+    if acl.getUser(name) is None:
+        acl.userFolderAddUser(name, password, ["Manager"], [])
+    elif hasattr(acl, "users"):
+        # The root user folder is a PluggableAuthService: its user manager
+        # plugin changes passwords (userFolderEditUser needs a Plone site).
+        acl.users.updateUserPassword(name, password)
+    else:
+        acl.userFolderEditUser(name, password, ["Manager"], [])
+    newSecurityManager(None, acl.getUser(name).__of__(acl))
+
+
+def ensure_site(app):
+    if SITE_ID not in app.objectIds():
+        addPloneSite(
+            app,
+            SITE_ID,
+            title="Click tracker demo",
+            extension_ids=[
+                "plone.app.contenttypes:default",
+                "plonetheme.barceloneta:default",
+                "slc.clicktracker:default",
+            ],
+        )
+    site = app[SITE_ID]
+    setSite(site)
+    return site
+
+
+def ensure_members(passwords_file):
+    passwords = {}
+    if passwords_file.exists():
+        passwords = json.loads(passwords_file.read_text())
+    for userid, fullname in MEMBERS.items():
+        if api.user.get(userid=userid) is None:
+            passwords[userid] = secrets.token_urlsafe(9)
+            api.user.create(
+                username=userid,
+                email=f"{userid}@example.org",
+                password=passwords[userid],
+                properties={"fullname": fullname},
+            )
+    passwords_file.write_text(json.dumps(passwords))
+    passwords_file.chmod(0o600)
+
+
+def ensure_content(site):
+    if "board-meeting" not in site:
+        folder = api.content.create(
+            container=site, type="Folder", id="board-meeting", title="Board meeting"
+        )
+        api.content.transition(folder, "publish")
+    folder = site["board-meeting"]
+    for docid, (title, text) in DOCUMENTS.items():
+        if docid not in folder:
+            doc = api.content.create(
+                container=folder,
+                type="Document",
+                id=docid,
+                title=title,
+                description=text,
+            )
+            api.content.transition(doc, "publish")
+
+
+def main(app):
+    var = Path(os.environ["DEMO_VAR"])
+    ensure_admin(app)
+    site = ensure_site(app)
+    api.portal.set_registry_record("slc.clicktracker.dsn", os.environ["DEMO_DSN"])
+    ensure_members(var / "demo-members.json")
+    ensure_content(site)
+    transaction.commit()
+
+
+main(app)  # noqa: F821 -- `app` is provided by zconsole
