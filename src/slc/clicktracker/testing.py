@@ -31,8 +31,11 @@ class PostgresCluster:
     """
 
     template = "ct_template"
+    # Tests need no durability; benchmarks pass "" for PostgreSQL's defaults.
+    fast_options = "-c fsync=off -c full_page_writes=off -c synchronous_commit=off"
 
-    def __init__(self):
+    def __init__(self, postgres_options=fast_options):
+        self.postgres_options = postgres_options
         self.executor = None
         self.tmpdir = None
         self._counter = itertools.count(1)
@@ -59,9 +62,7 @@ class PostgresCluster:
             logfile=str(Path(self.tmpdir) / "postgresql.log"),
             startparams="-w",
             dbname="postgres",
-            postgres_options=(
-                "-c fsync=off -c full_page_writes=off -c synchronous_commit=off"
-            ),
+            postgres_options=self.postgres_options,
         )
         executor.start()
         self.executor = executor
