@@ -1,6 +1,7 @@
 """Fixtures shared by the whole suite; Zope-free, see plone/conftest.py."""
 
 from slc.clicktracker.testing import CLUSTER
+import psycopg2
 import pytest
 
 
@@ -70,3 +71,17 @@ def login(page, portal_url, name, password):
     page.click("#buttons-login")
     page.wait_for_load_state()
     assert page.locator("#__ac_name").count() == 0, page.content()[:2000]
+
+
+def user_tables(dsn):
+    """How many tables the database at ``dsn`` holds outside the catalogs."""
+    conn = psycopg2.connect(dsn)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT count(*) FROM information_schema.tables "
+                "WHERE table_schema NOT IN ('pg_catalog', 'information_schema')"
+            )
+            return cur.fetchone()[0]
+    finally:
+        conn.close()

@@ -1,13 +1,24 @@
 """The "Click tracker settings" control panel."""
 
+from lxml import html
 from plone import api
 from plone.app.testing import SITE_OWNER_NAME
 from plone.app.testing import SITE_OWNER_PASSWORD
 from plone.app.testing import TEST_USER_NAME
 from plone.app.testing import TEST_USER_PASSWORD
 from plone.testing.zope import Browser
+from slc.clicktracker.controlpanel.dsn import MASK
+from slc.clicktracker.interfaces import IClickStorage
+from slc.clicktracker.storage.utility import ENV_DSN
+from tests.conftest import user_tables
+from urllib.parse import quote
+from zope.component import getUtility
 import pytest
 import transaction
+
+
+RECORD = "slc.clicktracker.dsn"
+INIT_BUTTON = "Initialise or upgrade database"
 
 
 @pytest.fixture
@@ -17,8 +28,50 @@ def browser(functional):
     return browser
 
 
+@pytest.fixture
+def manager(browser):
+    """A browser logged in as the site owner."""
+    login(browser, SITE_OWNER_NAME, SITE_OWNER_PASSWORD)
+    return browser
+
+
+@pytest.fixture
+def panel_url(functional):
+    return f"{functional['portal'].absolute_url()}/@@clicktracker-controlpanel"
+
+
 def login(browser, name, password):
     browser.addHeader("Authorization", f"Basic {name}:{password}")
+
+
+def set_dsn(dsn):
+    api.portal.set_registry_record(RECORD, dsn)
+    transaction.commit()
+
+
+def stored_dsn():
+    transaction.begin()  # see what the browser's request committed
+    with api.env.adopt_roles(["Manager"]):
+        return api.portal.get_registry_record(RECORD)
+
+
+def status_text(browser, element_id):
+    element = html.fromstring(browser.contents).get_element_by_id(element_id)
+    return " ".join(element.text_content().split())
+
+
+def dsn_widget(browser):
+    return browser.getControl(name="form.widgets.dsn")
+
+
+def uri_dsn(functional, password):
+    """The layer's database as a URI with a password (the cluster trusts us)."""
+    cluster = functional["pg_cluster"]
+    return (
+        f"postgresql://{cluster.executor.user}:{quote(password, safe='')}@"
+        f"/{functional['pg_dbname']}?host={quote(cluster.tmpdir, safe='')}"
+        f"&port={cluster.executor.port}"
+    )
 
 
 def test_view_registered(portal, http_request):
@@ -26,18 +79,182 @@ def test_view_registered(portal, http_request):
     assert view is not None
 
 
-def test_form_saves_dsn(functional, browser):
-    login(browser, SITE_OWNER_NAME, SITE_OWNER_PASSWORD)
+def test_form_saves_dsn(functional, manager):
     portal_url = functional["portal"].absolute_url()
-    browser.open(f"{portal_url}/@@overview-controlpanel")
-    browser.getLink("Click tracker settings").click()
-    assert browser.url.endswith("/@@clicktracker-controlpanel")
-    browser.getControl(name="form.widgets.dsn").value = "dbname=demo"
-    browser.getControl("Save").click()
-    assert "Changes saved" in browser.contents
-    transaction.begin()
-    with api.env.adopt_roles(["Manager"]):
-        assert api.portal.get_registry_record("slc.clicktracker.dsn") == "dbname=demo"
+    manager.open(f"{portal_url}/@@overview-controlpanel")
+    manager.getLink("Click tracker settings").click()
+    assert manager.url.endswith("/@@clicktracker-controlpanel")
+    dsn_widget(manager).value = functional["pg_dsn"]
+    manager.getControl("Save").click()
+    assert "Changes saved" in manager.contents
+    assert stored_dsn() == functional["pg_dsn"]
+
+
+def test_empty_dsn_allowed(functional, manager, panel_url):
+    set_dsn(functional["pg_dsn"])
+    manager.open(panel_url)
+    dsn_widget(manager).value = ""
+    manager.getControl("Save").click()
+    assert "Changes saved" in manager.contents
+    assert not stored_dsn()
+    assert "Not configured" in status_text(manager, "clicktracker-connection")
+
+
+@pytest.mark.parametrize(
+    "bad,reason",
+    [
+        ("dbname=nope", 'database "nope" does not exist'),
+        ("host=127.0.0.1 port=1 dbname=x", "Connection refused"),
+        ("this is no dsn", 'missing "=" after "this"'),
+    ],
+)
+def test_invalid_dsn_is_refused(functional, manager, bad, reason, panel_url):
+    set_dsn(functional["pg_dsn"])
+    cluster = functional["pg_cluster"]
+    if bad.startswith("dbname"):
+        bad = cluster.dsn("nope")
+    manager.open(panel_url)
+    dsn_widget(manager).value = f"{bad} password=TypedSecret9"
+    manager.getControl("Save").click()
+    assert "Changes saved" not in manager.contents
+    assert "There were some errors" in manager.contents
+    assert "Cannot connect to this database" in manager.contents
+    assert reason in manager.contents
+    assert "TypedSecret9" not in manager.contents
+    assert stored_dsn() == functional["pg_dsn"]
+
+
+def test_status_not_configured_shows_backlog(functional, manager, panel_url):
+    storage = getUtility(IClickStorage)
+    for member in ("alice", "bob", "carol"):
+        storage.logAccess(member, "/plone/doc", "http://nohost/plone/doc")
+    manager.open(panel_url)
+    assert "Not configured" in status_text(manager, "clicktracker-connection")
+    assert status_text(manager, "clicktracker-backlog").startswith("3 ")
+    assert "Not initialised" in status_text(manager, "clicktracker-schema-version")
+
+
+def test_status_connected(functional, manager, panel_url):
+    set_dsn(functional["pg_dsn"])
+    storage = getUtility(IClickStorage)
+    version = storage.setup_database()
+    storage.logAccess("alice", "/plone/doc", "http://nohost/plone/doc")
+    storage.logAccess("alice", "/plone/other", "http://nohost/plone/other")
+    manager.open(panel_url)
+    assert status_text(manager, "clicktracker-connection") == "Connected"
+    assert status_text(manager, "clicktracker-schema-version") == str(version)
+    assert status_text(manager, "clicktracker-hits") == "2"
+    assert status_text(manager, "clicktracker-documents") == "2"
+    assert status_text(manager, "clicktracker-backlog").startswith("0 ")
+    assert "clicktracker-env-override" not in manager.contents
+
+
+def test_status_unreachable(functional, manager, panel_url):
+    set_dsn("host=127.0.0.1 port=1 dbname=x password=StatusSecret7")
+    manager.open(panel_url)
+    connection = status_text(manager, "clicktracker-connection")
+    assert "Not connected" in connection
+    assert "Connection refused" in connection
+    assert "StatusSecret7" not in manager.contents
+
+
+def test_init_button_creates_schema(functional, manager, panel_url):
+    set_dsn(functional["pg_dsn"])
+    manager.open(panel_url)
+    assert "Not initialised" in status_text(manager, "clicktracker-schema-version")
+    manager.getControl(INIT_BUTTON).click()
+    version = getUtility(IClickStorage).status()["schema_version"]
+    assert version
+    assert f"The database is ready (schema version {version})" in manager.contents
+    assert status_text(manager, "clicktracker-schema-version") == str(version)
+    assert user_tables(functional["pg_dsn"]) > 0
+    # Again: an upgrade with nothing to do.
+    manager.getControl(INIT_BUTTON).click()
+    assert f"The database is ready (schema version {version})" in manager.contents
+
+
+def test_init_button_without_dsn(functional, manager, panel_url):
+    manager.open(panel_url)
+    manager.getControl(INIT_BUTTON).click()
+    assert "The database was not set up" in manager.contents
+    assert "No database is configured" in manager.contents
+
+
+def test_init_button_with_unreachable_dsn(functional, manager, panel_url):
+    set_dsn("host=127.0.0.1 port=1 dbname=x password=InitSecret3")
+    manager.open(panel_url)
+    manager.getControl(INIT_BUTTON).click()
+    assert "The database was not set up" in manager.contents
+    assert "Connection refused" in manager.contents
+    assert "InitSecret3" not in manager.contents
+
+
+def test_init_button_needs_authenticator(functional, manager, panel_url):
+    set_dsn(functional["pg_dsn"])
+    manager.handleErrors = True
+    manager.raiseHttpErrors = False
+    # A forged cross-site POST carries no _authenticator token.
+    manager.post(
+        panel_url,
+        "form.widgets.dsn=&form.buttons.setup_database=go",
+    )
+    assert manager.headers["status"].startswith("403")
+    assert user_tables(functional["pg_dsn"]) == 0
+
+
+def test_save_needs_authenticator(functional, manager, panel_url):
+    set_dsn(functional["pg_dsn"])
+    manager.handleErrors = True
+    manager.raiseHttpErrors = False
+    manager.post(panel_url, "form.widgets.dsn=&form.buttons.save=Save")
+    assert manager.headers["status"].startswith("403")
+    assert stored_dsn() == functional["pg_dsn"]
+
+
+def test_keyword_password_masked_and_kept(functional, manager, panel_url):
+    secret_dsn = f"{functional['pg_dsn']} password='Kw Secret42'"
+    set_dsn(secret_dsn)
+    manager.open(panel_url)
+    assert "Secret42" not in manager.contents
+    assert dsn_widget(manager).value == f"{functional['pg_dsn']} password={MASK}"
+    manager.getControl("Save").click()
+    assert "Changes saved" in manager.contents
+    assert "Secret42" not in manager.contents
+    assert stored_dsn() == secret_dsn
+
+
+def test_uri_password_masked_and_kept(functional, manager, panel_url):
+    secret_dsn = uri_dsn(functional, "Uri/Secret77")
+    set_dsn(secret_dsn)
+    manager.open(panel_url)
+    assert "Secret77" not in manager.contents
+    assert MASK in dsn_widget(manager).value
+    manager.getControl("Save").click()
+    assert "Changes saved" in manager.contents
+    assert "Secret77" not in manager.contents
+    assert stored_dsn() == secret_dsn
+    assert status_text(manager, "clicktracker-connection").startswith("Connected")
+
+
+def test_password_can_be_changed(functional, manager, panel_url):
+    set_dsn(f"{functional['pg_dsn']} password=OldSecret1")
+    manager.open(panel_url)
+    dsn_widget(manager).value = f"{functional['pg_dsn']} password=NewSecret2"
+    manager.getControl("Save").click()
+    assert "Changes saved" in manager.contents
+    assert "NewSecret2" not in manager.contents
+    assert stored_dsn() == f"{functional['pg_dsn']} password=NewSecret2"
+
+
+def test_environment_override_shown(functional, manager, monkeypatch, panel_url):
+    monkeypatch.setenv(ENV_DSN, f"{functional['pg_dsn']} password=EnvSecret5")
+    getUtility(IClickStorage).setup_database()
+    manager.open(panel_url)
+    override = status_text(manager, "clicktracker-env-override")
+    assert ENV_DSN in override
+    assert f"password={MASK}" in override
+    assert "EnvSecret5" not in manager.contents
+    assert status_text(manager, "clicktracker-connection") == "Connected"
 
 
 def test_members_may_not_open_it(functional, browser):
@@ -51,9 +268,8 @@ def test_members_may_not_open_it(functional, browser):
     assert "form.widgets.dsn" not in browser.contents
 
 
-def test_listed_in_site_setup_addons(functional, browser):
-    login(browser, SITE_OWNER_NAME, SITE_OWNER_PASSWORD)
+def test_listed_in_site_setup_addons(functional, manager):
     portal_url = functional["portal"].absolute_url()
-    browser.open(f"{portal_url}/prefs_install_products_form")
-    assert "slc.clicktracker" in browser.contents
-    assert "Click tracker settings" in browser.contents
+    manager.open(f"{portal_url}/prefs_install_products_form")
+    assert "slc.clicktracker" in manager.contents
+    assert "Click tracker settings" in manager.contents

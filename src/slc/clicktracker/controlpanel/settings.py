@@ -16,8 +16,10 @@ class IClickTrackerSettings(Interface):
                 "Where hits are stored, as a libpq connection string, for example "
                 "'host=/var/run/postgresql dbname=clicktracker user=plone' or "
                 "'postgresql://plone@db.example.org:5432/clicktracker'. "
-                "The environment variable SLC_CLICKTRACKER_DSN, when set, "
-                "overrides this value."
+                "A stored password is shown as ********: leave that in place to "
+                "keep it. Saving tries to connect first. Empty: not configured, "
+                "hits wait in the local spool. The environment variable "
+                "SLC_CLICKTRACKER_DSN, when set, overrides this value."
             ),
         ),
         required=False,
