@@ -97,6 +97,9 @@ def main(app):
     ensure_admin(app)
     site = ensure_site(app)
     api.portal.set_registry_record("slc.clicktracker.dsn", os.environ["DEMO_DSN"])
+    # Creates or upgrades the tables; harmless when they are current.
+    setup_tool = api.portal.get_tool("portal_setup")
+    setup_tool.runAllImportStepsFromProfile("profile-slc.clicktracker:dbsetup")
     ensure_members(var / "demo-members.json")
     ensure_content(site)
     transaction.commit()

@@ -11,6 +11,7 @@ from tests.conftest import login
 import os
 import port_for
 import psutil
+import psycopg2
 import pytest
 import re
 import requests
@@ -113,6 +114,13 @@ def test_make_start_demo(var, page):
         page.goto(f"{demo.url}/@@clicktracker-controlpanel")
         dsn = page.locator("#form-widgets-dsn").input_value()
         assert "dbname=clicktracker" in dsn and "postgres" in dsn
+
+        # ... and the database there is initialised.
+        conn = psycopg2.connect(dsn)
+        with conn, conn.cursor() as cur:
+            cur.execute("SELECT version FROM clicktracker.schema_version")
+            assert cur.fetchone()[0] >= 1
+        conn.close()
 
         # Members can log in with the printed passwords.
         member = requests.get(
