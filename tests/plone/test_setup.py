@@ -39,7 +39,7 @@ class TestInstall:
 
     def test_profile_version(self, setup_tool, package_name):
         assert setup_tool.getLastVersionForProfile(f"{package_name}:default") == (
-            "1000",
+            "1001",
         )
 
 
@@ -59,3 +59,26 @@ class TestUninstall:
 
     def test_controlpanel_removed(self, portal):
         assert "clicktracker" not in configlet_ids(portal)
+
+
+class TestUpgrade:
+    def test_1000_to_1001_adds_permissions_and_settings(self, portal, setup_tool):
+        from plone.registry.interfaces import IRegistry
+        from zope.component import getUtility
+
+        profile = "slc.clicktracker:default"
+        registry = getUtility(IRegistry)
+        del registry.records[f"{RECORD_PREFIX}track_anonymous"]
+        portal.manage_permission("slc.clicktracker: View access log", [], 1)
+        setup_tool.setLastVersionForProfile(profile, "1000")
+
+        setup_tool.upgradeProfile(profile)
+
+        assert setup_tool.getLastVersionForProfile(profile) == ("1001",)
+        assert registry[f"{RECORD_PREFIX}track_anonymous"] is False
+        roles = [
+            r["name"]
+            for r in portal.rolesOfPermission("slc.clicktracker: View access log")
+            if r["selected"]
+        ]
+        assert "Manager" in roles and "Site Administrator" in roles

@@ -8,6 +8,26 @@ class IClickTrackerLayer(IDefaultBrowserLayer):
     """Browser layer: present only while the add-on is installed in a site."""
 
 
+class IContentIsTracked(Interface):
+    """Marker on a content object (or the site root): views of it and of
+    everything below it are tracked. See ``slc.clicktracker.tracking``."""
+
+
+class IContentIsIgnored(Interface):
+    """Marker on a request: do not track the response to it.
+
+    Provide it early in a view, before the page is rendered::
+
+        from slc.clicktracker.interfaces import IContentIsIgnored
+        from zope.interface import alsoProvides
+
+        class MyView(BrowserView):
+            def __call__(self):
+                alsoProvides(self.request, IContentIsIgnored)
+                return self.index()
+    """
+
+
 class IClickStorage(Interface):
     """Where hits go. Register your own utility for it to replace PostgreSQL."""
 

@@ -25,3 +25,17 @@ class IClickTrackerSettings(Interface):
         required=False,
         default="",
     )
+
+    track_anonymous = schema.Bool(
+        title=_("Track anonymous visitors"),
+        description=_(
+            "help_track_anonymous",
+            default=(
+                "Off: only logged-in members are recorded. On: visitors who are "
+                "not logged in are recorded too, all under the name "
+                "'(anonymous)', which no real user id can have."
+            ),
+        ),
+        required=False,
+        default=False,
+    )
