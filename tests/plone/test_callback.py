@@ -1,0 +1,428 @@
+"""@@clicktracker-callback: what the script reports, and what gets counted."""
+
+from plone import api
+from plone.app.testing import TEST_USER_ID
+from plone.app.testing import setRoles
+from slc.clicktracker import token
+from slc.clicktracker import tracking
+from slc.clicktracker.interfaces import IClickStorage
+from tests.plone.test_viewlet import PASSWORD
+from tests.plone.test_viewlet import UA
+from tests.plone.test_viewlet import open_browser
+from tests.plone.test_viewlet import set_anonymous
+from tests.plone.test_viewlet import the_script
+from urllib.parse import urlencode
+from zope.component import getGlobalSiteManager
+from zope.component import getUtility
+from zope.interface import implementer
+import logging
+import psycopg2
+import pytest
+import time
+import transaction
+
+
+FORM = "application/x-www-form-urlencoded;charset=UTF-8"  # what sendBeacon sends
+
+
+@pytest.fixture
+def storage(functional):
+    api.portal.set_registry_record("slc.clicktracker.dsn", functional["pg_dsn"])
+    transaction.commit()
+    storage = getUtility(IClickStorage)
+    storage.setup_database()
+    return storage
+
+
+@pytest.fixture
+def content(functional, storage):
+    """A published, tracked folder with two documents, and two members."""
+    portal = functional["portal"]
+    setRoles(portal, TEST_USER_ID, ["Manager"])
+    folder = api.content.create(portal, "Folder", id="folder", title="Folder")
+    doc = api.content.create(folder, "Document", id="doc", title="The doc")
+    other = api.content.create(folder, "Document", id="other", title="Other")
+    for obj in (folder, doc, other):
+        api.content.transition(obj, "publish")
+    for name in ("alice", "bob"):
+        api.user.create(email=f"{name}@example.org", username=name, password=PASSWORD)
+    tracking.enable(folder)
+    transaction.commit()
+    return {"portal": portal, "folder": folder, "doc": doc, "other": other}
+
+
+@pytest.fixture(autouse=True)
+def fresh_nonces():
+    token.NONCES.clear()
+    yield
+    token.NONCES.clear()
+
+
+def visit(functional, obj, user="alice", ua=UA):
+    """Open the page as the script's reader would: (browser, token, callback)."""
+    browser = open_browser(functional, user, ua=ua)
+    attrs = the_script(browser, obj.absolute_url())
+    return browser, attrs["data-token"], attrs["data-callback"]
+
+
+def post(browser, callback, **fields):
+    browser.post(callback, urlencode(fields), FORM)
+    return browser.headers["status"]
+
+
+def report(functional, obj, user="alice", **fields):
+    """Visit ``obj`` and send what the script sends; the response status."""
+    browser, token_, callback = visit(functional, obj, user)
+    fields = {"token": token_, "url": browser.url, "referrer": ""} | fields
+    return post(browser, callback, **fields)
+
+
+def hits(functional):
+    """Every stored hit: (member, path, uid, title, url, referrer)."""
+    conn = psycopg2.connect(functional["pg_dsn"])
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT h.member, d.path, d.uid, d.title, h.url, h.referrer "
+                "FROM clicktracker.hits h "
+                "JOIN clicktracker.documents d ON d.id = h.document_id ORDER BY h.id"
+            )
+            return cur.fetchall()
+    finally:
+        conn.close()
+
+
+def test_get_not_allowed(functional, content):
+    browser, _token, callback = visit(functional, content["doc"])
+    browser.open(callback)
+    assert browser.headers["status"].startswith("405")
+    assert browser.headers["Allow"] == "POST"
+    assert not browser.contents
+
+
+def test_hit_recorded(functional, content):
+    doc = content["doc"]
+    browser, token_, callback = visit(functional, doc)
+    page = browser.url
+    status = post(
+        browser, callback, token=token_, url=page, referrer="https://example.org/x"
+    )
+    assert status.startswith("204")
+    assert not browser.contents
+    assert hits(functional) == [
+        (
+            "alice",
+            "/plone/folder/doc",
+            doc.UID(),
+            "The doc",
+            page,
+            "https://example.org/x",
+        )
+    ]
+    (row,) = getUtility(IClickStorage).getLog("/plone/folder")
+    assert (row.member, row.count, row.url) == ("alice", 1, page)
+
+
+def test_empty_referrer_stored_as_none(functional, content):
+    assert report(functional, content["doc"]).startswith("204")
+    assert hits(functional)[0][5] is None
+
+
+def test_path_comes_from_the_server(functional, content):
+    # The token and the callback are for "doc"; a client cannot redirect
+    # the hit to another document by naming it in the URL.
+    browser, token_, callback = visit(functional, content["doc"])
+    other_url = content["other"].absolute_url()
+    assert post(browser, callback, token=token_, url=other_url).startswith("204")
+    assert [h[1] for h in hits(functional)] == ["/plone/folder/doc"]
+
+
+def test_fragment_dropped(functional, content):
+    browser, token_, callback = visit(functional, content["doc"])
+    page = browser.url
+    post(browser, callback, token=token_, url=page + "#section-2")
+    assert hits(functional)[0][4] == page
+
+
+def test_site_root(functional, content):
+    portal = content["portal"]
+    tracking.enable(portal)
+    transaction.commit()
+    assert report(functional, portal).startswith("204")
+    (hit,) = hits(functional)
+    assert hit[:2] == ("alice", "/plone")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://evil.example/plone/folder/doc",
+        "{scheme}://{host}/other-site/folder/doc",
+        "{scheme}://{host}/plonex/folder/doc",
+        "ftp://{host}/plone/folder/doc",
+        "javascript:alert(1)",
+        "/plone/folder/doc",
+    ],
+)
+def test_url_of_another_site_refused(functional, content, url):
+    from urllib.parse import urlsplit
+
+    browser, token_, callback = visit(functional, content["doc"])
+    parts = urlsplit(browser.url)
+    url = url.format(scheme=parts.scheme, host=parts.netloc)
+    assert post(browser, callback, token=token_, url=url).startswith("204")
+    assert hits(functional) == []
+
+
+def tampered(token_):
+    body, mac = token_.split(".")
+    return f"{body}.{'A' if mac[0] != 'A' else 'B'}{mac[1:]}"
+
+
+@pytest.mark.parametrize(
+    "make_bad",
+    [
+        pytest.param(tampered, id="bad signature"),
+        pytest.param(lambda t: "", id="empty"),
+        pytest.param(lambda t: "not-a-token", id="garbage"),
+    ],
+)
+def test_bad_token_not_counted(functional, content, make_bad):
+    browser, token_, callback = visit(functional, content["doc"])
+    bad = make_bad(token_)
+    status = post(browser, callback, token=bad, url=browser.url)
+    assert status.startswith("400" if bad == "" else "204")
+    assert hits(functional) == []
+
+
+def test_expired_token_not_counted(functional, content):
+    doc, portal = content["doc"], content["portal"]
+    old = time.time() - token.DEFAULT_TTL - 1
+    expired = token.make_token("alice", doc, portal, now=old)
+    browser, _token, callback = visit(functional, doc)
+    assert post(browser, callback, token=expired, url=browser.url).startswith("204")
+    assert hits(functional) == []
+
+
+def test_replayed_token_counted_once(functional, content):
+    browser, token_, callback = visit(functional, content["doc"])
+    for _ in range(3):
+        assert post(browser, callback, token=token_, url=browser.url).startswith("204")
+    assert len(hits(functional)) == 1
+
+
+def test_each_page_load_counts(functional, content):
+    for _ in range(3):
+        assert report(functional, content["doc"]).startswith("204")
+    assert len(hits(functional)) == 3
+
+
+def test_token_of_another_member_not_counted(functional, content):
+    _browser, alices, callback = visit(functional, content["doc"], "alice")
+    bob = open_browser(functional, "bob")
+    url = content["doc"].absolute_url()
+    assert post(bob, callback, token=alices, url=url).startswith("204")
+    assert hits(functional) == []
+
+
+def test_token_of_another_object_not_counted(functional, content):
+    browser, others, _callback = visit(functional, content["other"])
+    callback = content["doc"].absolute_url() + "/@@clicktracker-callback"
+    assert post(browser, callback, token=others, url=browser.url).startswith("204")
+    assert hits(functional) == []
+
+
+def test_token_of_another_site_not_counted(functional, content):
+    # Same member and object, signed by the same key, but for another site.
+    portal, doc = content["portal"], content["doc"]
+    from slc.clicktracker.token import _keyring
+
+    forged = token.sign(
+        _keyring().current, "alice", doc.UID(), "/other|" + portal.UID()
+    )
+    browser, _token, callback = visit(functional, doc)
+    assert post(browser, callback, token=forged, url=browser.url).startswith("204")
+    assert hits(functional) == []
+
+
+def test_token_survives_key_rotation(functional, content):
+    from plone.keyring.interfaces import IKeyManager
+
+    browser, token_, callback = visit(functional, content["doc"])
+    getUtility(IKeyManager).rotate("_system")
+    transaction.commit()
+    assert post(browser, callback, token=token_, url=browser.url).startswith("204")
+    assert len(hits(functional)) == 1
+
+
+@pytest.mark.parametrize("missing", ["token", "url"])
+def test_missing_field_is_malformed(functional, content, missing):
+    browser, token_, callback = visit(functional, content["doc"])
+    fields = {"token": token_, "url": browser.url}
+    del fields[missing]
+    assert post(browser, callback, **fields).startswith("400")
+    assert not browser.contents
+    assert hits(functional) == []
+
+
+def test_repeated_field_is_malformed(functional, content):
+    browser, token_, callback = visit(functional, content["doc"])
+    body = urlencode([("token", token_), ("url", browser.url), ("url", browser.url)])
+    browser.post(callback, body, FORM)
+    assert browser.headers["status"].startswith("400")
+
+
+def test_bot_not_counted(functional, content):
+    browser, token_, callback = visit(functional, content["doc"])
+    bot = open_browser(functional, "alice", ua="curl/8.5.0")
+    assert post(bot, callback, token=token_, url=browser.url).startswith("204")
+    assert hits(functional) == []
+    # Refusing the bot did not use the token up.
+    assert post(browser, callback, token=token_, url=browser.url).startswith("204")
+    assert len(hits(functional)) == 1
+
+
+def test_anonymous_not_counted_when_off(functional, content):
+    doc, portal = content["doc"], content["portal"]
+    set_anonymous(True)
+    browser, token_, callback = visit(functional, doc, user=None)
+    set_anonymous(False)
+    assert post(browser, callback, token=token_, url=browser.url).startswith("204")
+    assert hits(functional) == []
+    # Nor with a token made outside of a page.
+    forged = token.make_token(token.ANONYMOUS, doc, portal)
+    assert post(browser, callback, token=forged, url=browser.url).startswith("204")
+    assert hits(functional) == []
+
+
+def test_anonymous_counted_when_on(functional, content):
+    set_anonymous(True)
+    assert report(functional, content["doc"], user=None).startswith("204")
+    assert [h[:2] for h in hits(functional)] == [(token.ANONYMOUS, "/plone/folder/doc")]
+
+
+def test_no_longer_tracked_not_counted(functional, content):
+    browser, token_, callback = visit(functional, content["doc"])
+    tracking.disable(content["folder"])
+    transaction.commit()
+    assert post(browser, callback, token=token_, url=browser.url).startswith("204")
+    assert hits(functional) == []
+
+
+def test_refusals_logged_at_debug(functional, content, caplog):
+    browser, token_, callback = visit(functional, content["doc"])
+    with caplog.at_level(logging.DEBUG, logger="slc.clicktracker"):
+        post(browser, callback, token=tampered(token_), url=browser.url)
+    (record,) = [r for r in caplog.records if "not counted" in r.getMessage()]
+    assert record.levelno == logging.DEBUG
+    assert "bad signature" in record.getMessage()
+
+
+def test_storage_unreachable(functional, content, caplog):
+    browser, token_, callback = visit(functional, content["doc"])
+    api.portal.set_registry_record(
+        "slc.clicktracker.dsn", "host=/nonexistent/socket/dir dbname=nothing"
+    )
+    transaction.commit()
+    browser.handleErrors = True  # as in production
+    assert post(browser, callback, token=token_, url=browser.url).startswith("204")
+    assert not browser.contents
+    # Kept for later, not lost: the spool has it.
+    assert getUtility(IClickStorage).status()["backlog"] == 1
+
+
+@implementer(IClickStorage)
+class RefusingStorage:
+    """A storage that rejects everything, as a replacement storage may."""
+
+    def __init__(self, error):
+        self.error = error
+
+    def logAccess(self, member, path, url, **kw):
+        raise self.error
+
+    def getLog(self, prefix, order_by=None, order_reverse=False, **kw):
+        return []
+
+
+@pytest.mark.parametrize(
+    "error", [ValueError("member must not be empty"), RuntimeError("down")]
+)
+def test_storage_error_is_no_error_page(functional, content, caplog, error):
+    browser, token_, callback = visit(functional, content["doc"])
+    gsm = getGlobalSiteManager()
+    original = gsm.getUtility(IClickStorage)
+    gsm.registerUtility(RefusingStorage(error), IClickStorage)
+    try:
+        browser.handleErrors = True
+        status = post(browser, callback, token=token_, url=browser.url)
+    finally:
+        gsm.registerUtility(original, IClickStorage)
+    assert status.startswith("204")
+    assert not browser.contents
+    (record,) = [r for r in caplog.records if "Could not record" in r.getMessage()]
+    assert record.levelno == logging.WARNING
+
+
+def test_no_zodb_writes(functional, content):
+    db = functional["app"]._p_jar.db()
+    browser, token_, callback = visit(functional, content["doc"])
+    pages = [visit(functional, content["doc"]) for _ in range(5)]
+    before = db.lastTransaction()
+    for page_browser, page_token, page_callback in pages:
+        post(page_browser, page_callback, token=page_token, url=page_browser.url)
+    for _ in range(10):
+        post(browser, callback, token=token_, url=browser.url)  # replays
+        post(browser, callback, token="x.y", url=browser.url)
+        post(browser, callback, url=browser.url)
+        browser.open(callback)
+    assert db.lastTransaction() == before
+    assert len(hits(functional)) == 6
+
+
+def test_callback_is_doomed(functional, content, monkeypatch):
+    # Even a write by something else during the request is never committed.
+    from plone.protect.interfaces import IDisableCSRFProtection
+    from slc.clicktracker.browser import callback as module
+    from zope.interface import alsoProvides
+
+    doc = content["doc"]
+    real_record = module.ClickTrackerCallback.record
+
+    def record_and_write(self, *args):
+        # plone.protect would abort an unprotected write; say it is wanted.
+        alsoProvides(self.request, IDisableCSRFProtection)
+        self.context.aq_inner.description = "changed"
+        return real_record(self, *args)
+
+    monkeypatch.setattr(module.ClickTrackerCallback, "record", record_and_write)
+    db = functional["app"]._p_jar.db()
+    browser, token_, callback = visit(functional, doc)
+    before = db.lastTransaction()
+    assert post(browser, callback, token=token_, url=browser.url).startswith("204")
+    assert db.lastTransaction() == before
+    assert len(hits(functional)) == 1
+
+
+@pytest.mark.parametrize(
+    "url,portal_url,ok",
+    [
+        ("https://example.org/plone", "https://example.org/plone", True),
+        ("https://example.org/plone/a/b?x=1#y", "https://example.org/plone", True),
+        ("https://EXAMPLE.org:443/plone/a", "https://example.org/plone", True),
+        ("http://example.org/plone/a", "http://example.org:80/plone", True),
+        ("https://example.org/anything", "https://example.org", True),  # VHM root
+        ("https://example.org/", "https://example.org/", True),
+        ("http://example.org/plone/a", "https://example.org/plone", False),
+        ("https://example.org:8443/plone/a", "https://example.org/plone", False),
+        ("https://example.org.evil/plone/a", "https://example.org/plone", False),
+        ("https://example.org/plone2/a", "https://example.org/plone", False),
+        ("https://example.org/", "https://example.org/plone", False),
+        ("https://example.org:99999/plone", "https://example.org/plone", False),
+        ("plone/a", "https://example.org/plone", False),
+    ],
+)
+def test_same_site(url, portal_url, ok):
+    from slc.clicktracker.browser.callback import same_site
+
+    assert same_site(url, portal_url) is ok
