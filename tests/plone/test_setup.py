@@ -37,6 +37,9 @@ class TestInstall:
     def test_controlpanel_listed(self, portal):
         assert "clicktracker" in configlet_ids(portal)
 
+    def test_tracking_tab(self, portal):
+        assert "tracking" in portal.portal_actions.object.objectIds()
+
     def test_profile_version(self, setup_tool, package_name):
         assert setup_tool.getLastVersionForProfile(f"{package_name}:default") == (
             "1001",
@@ -59,6 +62,9 @@ class TestUninstall:
 
     def test_controlpanel_removed(self, portal):
         assert "clicktracker" not in configlet_ids(portal)
+
+    def test_tracking_tab_removed(self, portal):
+        assert "tracking" not in portal.portal_actions.object.objectIds()
 
 
 class TestUpgrade:

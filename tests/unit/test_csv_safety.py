@@ -1,0 +1,54 @@
+"""CSV cells of the access log never start a spreadsheet formula (no Zope)."""
+
+from slc.clicktracker.browser.csvexport import safe_cell
+from slc.clicktracker.browser.csvexport import to_csv
+import csv
+import io
+import pytest
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "=1+1",
+        "+1",
+        "-1",
+        "@SUM(A1:A9)",
+        "\tcmd",
+        "\rcmd",
+        '=HYPERLINK("http://evil")',
+        "=cmd|' /C calc'!A0",
+    ],
+)
+def test_formula_starts_are_quoted(value):
+    assert safe_cell(value) == "'" + value
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("alice", "alice"),
+        ("http://nohost/plone/doc?a=1", "http://nohost/plone/doc?a=1"),
+        ("a=b", "a=b"),  # only the first character matters
+        ("", ""),
+        (None, ""),
+        (3, "3"),
+        ("'quoted", "'quoted"),
+        ("\nnewline", "\nnewline"),
+    ],
+)
+def test_other_values_are_kept(value, cell):
+    assert safe_cell(value) == cell
+
+
+def test_to_csv_protects_every_cell_and_round_trips():
+    text = to_csv(
+        ["User ID", "URL"],
+        [["=evil", 'http://x/"a",b'], ["bob", "-2"]],
+    )
+    assert text.endswith("\r\n")
+    assert list(csv.reader(io.StringIO(text))) == [
+        ["User ID", "URL"],
+        ["'=evil", 'http://x/"a",b'],
+        ["bob", "'-2"],
+    ]
