@@ -54,9 +54,17 @@ def chromium():
         browser.close()
 
 
+# Chromium's headless user agent says "HeadlessChrome", which the add-on
+# rightly treats as automation; a reader's browser sends this instead.
+DESKTOP_UA = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"
+)
+
+
 @pytest.fixture
 def page(chromium):
-    context = chromium.new_context()
+    context = chromium.new_context(user_agent=DESKTOP_UA)
     page = context.new_page()
     page.set_default_timeout(20_000)
     yield page

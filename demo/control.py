@@ -1,0 +1,94 @@
+"""Drive ``demo/start.py`` from code: the make-start test and the benchmarks.
+
+Starts it exactly as the Makefile does (in its own process group, like a
+terminal job), waits until the site answers, reads the printed credentials,
+and stops it with Ctrl-C or, to simulate a crash, with SIGKILL.
+"""
+
+from pathlib import Path
+import os
+import psutil
+import re
+import requests
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+
+ROOT = Path(__file__).resolve().parent.parent
+READY = "Stop with Ctrl-C."
+
+
+def scratch_var():
+    """A throw-away data directory the PostgreSQL account can reach.
+
+    (pytest's tmp_path is private, 0700; as root the server runs as
+    another account.) Returns (base to remove afterwards, var directory).
+    """
+    base = Path(tempfile.mkdtemp(prefix="slc-ct-demo-"))
+    base.chmod(0o755)
+    return base, base / "var"
+
+
+def remove(base):
+    shutil.rmtree(base, ignore_errors=True)
+
+
+class Demo:
+    def __init__(self, var, port):
+        self.var, self.port = var, port
+        self.url = f"http://localhost:{port}/Plone"
+        self.proc = None
+        self.output = []
+
+    @property
+    def text(self):
+        return "".join(self.output)
+
+    def start(self, timeout=300):
+        env = dict(os.environ, DEMO_VAR=str(self.var), PORT=str(self.port))
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "demo" / "start.py")],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        for line in self.proc.stdout:
+            self.output.append(line)
+            if READY in line or time.monotonic() > deadline:
+                break
+        if READY not in self.text:
+            raise RuntimeError(f"demo did not start:\n{self.text[-3000:]}")
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.url, timeout=30).status_code == 200:
+                    return
+            except requests.RequestException:
+                time.sleep(0.5)
+        raise RuntimeError(f"demo site never answered on {self.url}")
+
+    def credentials(self):
+        return dict(re.findall(r"(?:Manager|Member):\s+(\S+) / (\S+)", self.text))
+
+    def interrupt(self):
+        """Ctrl-C: SIGINT to the whole foreground process group."""
+        os.killpg(self.proc.pid, signal.SIGINT)
+        rest, _ = self.proc.communicate(timeout=60)
+        self.output.append(rest)
+        return self.proc.returncode
+
+    def kill_everything(self):
+        """An unclean stop: SIGKILL Zope, the launcher and PostgreSQL."""
+        pidfile = self.var / "postgres" / "data" / "postmaster.pid"
+        postmaster = psutil.Process(int(pidfile.read_text().split()[0]))
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        postmaster.kill()
+        psutil.wait_procs([postmaster], timeout=30)
+        self.proc.wait(timeout=30)
