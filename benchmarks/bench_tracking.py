@@ -83,7 +83,8 @@ def stored_hits(var):
         f"host={var / 'postgres'} port=5432 dbname=clicktracker user=postgres"
     )
     with conn, conn.cursor() as cur:
-        cur.execute("SELECT count(*) FROM clicktracker.hits")
+        # Every view is counted in the totals (raw hit rows fold reloads).
+        cur.execute("SELECT coalesce(sum(count), 0) FROM clicktracker.access")
         count = cur.fetchone()[0]
     conn.close()
     return count

@@ -2,7 +2,8 @@
 
 Prints one JSON object: the viewlet's render cost on a tracked and on an
 untracked page (as the member, so the tracked one really signs a token), and
-``argv[1]`` fresh callback tokens for the member's view of the tracked page.
+as many fresh callback tokens for the member's view of the tracked page as
+the last command-line argument asks for.
 """
 
 from AccessControl.SecurityManagement import newSecurityManager
@@ -57,4 +58,4 @@ def main(app, count):
     )
 
 
-main(app, int(sys.argv[1]))  # noqa: F821 -- `app` is provided by zconsole
+main(app, int(sys.argv[-1]))  # noqa: F821 -- `app` is provided by zconsole

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 
@@ -66,6 +67,9 @@ class Demo:
                 break
         if READY not in self.text:
             raise RuntimeError(f"demo did not start:\n{self.text[-3000:]}")
+        # Keep reading: a full pipe would block Zope's next log line.
+        self.reader = threading.Thread(target=self._drain, daemon=True)
+        self.reader.start()
         while time.monotonic() < deadline:
             try:
                 if requests.get(self.url, timeout=30).status_code == 200:
@@ -74,14 +78,18 @@ class Demo:
                 time.sleep(0.5)
         raise RuntimeError(f"demo site never answered on {self.url}")
 
+    def _drain(self):
+        for line in self.proc.stdout:
+            self.output.append(line)
+
     def credentials(self):
         return dict(re.findall(r"(?:Manager|Member):\s+(\S+) / (\S+)", self.text))
 
     def interrupt(self):
         """Ctrl-C: SIGINT to the whole foreground process group."""
         os.killpg(self.proc.pid, signal.SIGINT)
-        rest, _ = self.proc.communicate(timeout=60)
-        self.output.append(rest)
+        self.proc.wait(timeout=60)
+        self.reader.join(timeout=10)
         return self.proc.returncode
 
     def kill_everything(self):
