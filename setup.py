@@ -65,5 +65,6 @@ setup(
     },
     entry_points={
         "z3c.autoinclude.plugin": ["target = plone"],
+        "console_scripts": ["clicktracker-purge = slc.clicktracker.storage.purge:main"],
     },
 )

@@ -23,6 +23,9 @@ MEMBERS = 200
 BIG_HITS = 1_000_000
 BIG_FOLDERS = 100  # of 100 documents each
 RUNS = 15
+HITS_PER_VISIT = 10
+RELOAD_SHARE = 0.15
+KEEP_DAYS = 30
 
 
 def throughput(threads, work):
@@ -88,6 +91,96 @@ def write_benchmark(dsn):
     storage.close()
     bare.close()
     return rows, status
+
+
+def visits_benchmark(dsn):
+    """logVisit (a realistic mix) against logAccess, same threads and pool."""
+    storage = PostgresqlStorage(dsn, pool_size=4)
+    storage.setup_database()
+    # Per thread: current visit id, hits in it so far, last url.
+    state = {}
+
+    def page(t, n):
+        doc = random.randrange(DOCUMENTS)
+        return (
+            f"m{t}-{n % MEMBERS}",
+            f"/Plone/f{doc % 20}/d{doc}",
+            f"http://x/f{doc % 20}/d{doc}",
+            f"uid{doc}",
+        )
+
+    def log_access(t, n):
+        member, path, url, uid = page(t, n)
+        assert storage.logAccess(member, path, url, uid=uid)
+
+    def log_visit(t, n):
+        visit, count, last = state.get(t, (None, HITS_PER_VISIT, None))
+        if count >= HITS_PER_VISIT:
+            # The visitor leaves; the next hit is someone's first.
+            visit, count, last = None, 0, None
+        if last is not None and random.random() < RELOAD_SHARE:
+            member, path, url, uid = last
+        else:
+            member, path, url, uid = page(t, n)
+            if last is not None:
+                member = last[0]  # the same member all visit long
+        result = storage.logVisit(member, path, url, visit, uid=uid, user_agent="UA")
+        assert result.stored
+        state[t] = (result.visit_id, count + 1, (member, path, url, uid))
+
+    rows = []
+    for threads in (1, 4):
+        off = on = 0.0
+        for _ in range(ROUNDS):
+            off += throughput(threads, log_access) / ROUNDS
+            on += throughput(threads, log_visit) / ROUNDS
+        rows.append((threads, off, on))
+    visits = storage.countVisits()
+    stats = storage._run(
+        lambda cur: (
+            cur.execute("SELECT sum(hits), sum(reloads) FROM clicktracker.visits")
+            or cur.fetchone()
+        )
+    )
+    storage.close()
+    return rows, visits, stats
+
+
+def purge_benchmark(storage):
+    """Purge the big database while 4 threads keep logging visits."""
+    threads = 4
+    logged = [0] * threads
+    stop = threading.Event()
+
+    def log(t):
+        visit = None
+        while not stop.is_set():
+            doc = random.randrange(BIG_FOLDERS * 100)
+            path = f"/Plone/f{doc // 100}/doc{doc % 100}"
+            result = storage.logVisit(f"member{t}", path, "http://nohost" + path, visit)
+            assert result.stored
+            visit = result.visit_id
+            logged[t] += 1
+
+    def rate(seconds):
+        before = sum(logged)
+        started = time.monotonic()
+        time.sleep(seconds)
+        return (sum(logged) - before) / (time.monotonic() - started)
+
+    workers = [threading.Thread(target=log, args=(t,)) for t in range(threads)]
+    for worker in workers:
+        worker.start()
+    idle = rate(SECONDS * 2)
+    before = sum(logged)
+    started = time.monotonic()
+    removed = storage.purge(KEEP_DAYS)
+    took = time.monotonic() - started
+    during = (sum(logged) - before) / took
+    stop.set()
+    for worker in workers:
+        worker.join()
+    return removed, took, idle, during
 
 
 def load_big(dsn):
@@ -167,6 +260,25 @@ def main():
             f" backlog {status['backlog']})"
         )
 
+        rows, visits, (clicks, reloads) = visits_benchmark(
+            cluster.dsn(cluster.create_database())
+        )
+        print()
+        print(
+            "Per-hit cost with visits on vs off (hits/s; ~"
+            f"{HITS_PER_VISIT} hits per visit, ~{RELOAD_SHARE:.0%} reloads)"
+        )
+        print(
+            f"{'threads':>8} {'logAccess':>12} {'logVisit':>12} {'ratio':>8}"
+            f" {'µs/call off':>12} {'µs/call on':>11}"
+        )
+        for threads, off, on in rows:
+            print(
+                f"{threads:>8} {off:>12.0f} {on:>12.0f} {on / off:>8.0%}"
+                f" {threads * 1e6 / off:>12.0f} {threads * 1e6 / on:>11.0f}"
+            )
+        print(f"  ({visits} visits: {clicks} clicks and {reloads} reloads)")
+
         storage, loaded = load_big(cluster.dsn(cluster.create_database()))
         status = storage.status()
         print()
@@ -191,6 +303,20 @@ def main():
             ms, count = latency(storage, prefix, **kw)
             shown = f"< {target}" if target else "-"
             print(f"{label:<40} {count:>6} {ms:>10.2f} {shown:>10}")
+
+        removed, took, idle, during = purge_benchmark(storage)
+        print()
+        print(
+            f"purge(keep_days={KEEP_DAYS}) of that database while 4 threads log visits"
+        )
+        print(
+            f"  removed {removed['hits']:,} hits and {removed['visits']:,} visits"
+            f" in {took:.1f} s"
+        )
+        print(
+            f"  logVisit hits/s: {idle:.0f} before, {during:.0f} during the purge"
+            f" ({during / idle:.0%}); backlog {storage.status()['backlog']}"
+        )
         storage.close()
     finally:
         cluster.stop()

@@ -61,13 +61,13 @@ def test_psql_loads_db_sql_twice(pg_dsn):
 
 def test_setup_twice_keeps_data(pg_dsn):
     conn = connect(pg_dsn)
-    assert schema.setup(conn) == 1
+    assert schema.setup(conn) == 2
     with conn.cursor() as cur:
         cur.execute(
             "SELECT clicktracker.log_hit('m', '/Plone/d', 'u', NULL, NULL, NULL, now())"
         )
     created = objects(pg_dsn)
-    assert schema.setup(conn) == 1
+    assert schema.setup(conn) == 2
     assert objects(pg_dsn) == created
     assert fetch(pg_dsn, "SELECT count FROM clicktracker.access") == [(1,)]
 

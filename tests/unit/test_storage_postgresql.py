@@ -197,7 +197,7 @@ def test_status(storage, pg_dsn):
         "configured": True,
         "connected": True,
         "error": None,
-        "schema_version": 1,
+        "schema_version": 2,
         "hits": 3,
         "documents": 2,
         "backlog": 0,

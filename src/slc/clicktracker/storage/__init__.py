@@ -3,6 +3,16 @@
 from slc.clicktracker.storage.postgresql import LogRow
 from slc.clicktracker.storage.postgresql import PostgresqlStorage
 from slc.clicktracker.storage.postgresql import StorageError
+from slc.clicktracker.storage.visits import ClickRow
+from slc.clicktracker.storage.visits import VisitResult
+from slc.clicktracker.storage.visits import VisitRow
 
 
-__all__ = ["LogRow", "PostgresqlStorage", "StorageError"]
+__all__ = [
+    "ClickRow",
+    "LogRow",
+    "PostgresqlStorage",
+    "StorageError",
+    "VisitResult",
+    "VisitRow",
+]

@@ -7,13 +7,19 @@ from collections import namedtuple
 from contextlib import contextmanager
 from datetime import UTC
 from datetime import datetime
+from itertools import groupby
 from psycopg2.extras import execute_batch
 from psycopg2.pool import ThreadedConnectionPool
 from slc.clicktracker.interfaces import IClickStorage
 from slc.clicktracker.interfaces import IClickStorageAdmin
+from slc.clicktracker.interfaces import IVisitStorage
 from slc.clicktracker.storage import schema
+from slc.clicktracker.storage import visits
 from slc.clicktracker.storage.spool import Hit
 from slc.clicktracker.storage.spool import Spool
+from slc.clicktracker.storage.visits import ClickRow
+from slc.clicktracker.storage.visits import VisitResult
+from slc.clicktracker.storage.visits import VisitRow
 from zope.interface import implementer
 import logging
 import math
@@ -22,6 +28,7 @@ import psycopg2.extensions
 import re
 import threading
 import time
+import uuid
 
 
 logger = logging.getLogger("slc.clicktracker")
@@ -34,6 +41,8 @@ LIMITS = {
     "referrer": 2048,
     "title": 512,
     "uid": 64,
+    "visit_id": 64,
+    "user_agent": 1024,
 }
 # Paths are indexed; a btree entry must stay well below ~2700 bytes.
 PATH_MAX_BYTES = 2048
@@ -112,8 +121,48 @@ def make_hit(member, path, url, uid=None, referrer=None, title=None, when=None):
     )
 
 
+def make_visit_hit(
+    member,
+    path,
+    url,
+    visit_id,
+    user_agent,
+    is_bot,
+    idle_timeout,
+    max_age,
+    **kw,
+):
+    hit = make_hit(member, path, url, **kw)
+    for name, value in (("idle_timeout", idle_timeout), ("max_age", max_age)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"{name} must be a number of seconds, got {value!r}")
+        if not value > 0:
+            raise ValueError(f"{name} must be positive, got {value!r}")
+    return hit._replace(
+        visit_id=clean_text(visit_id, "visit_id", LIMITS["visit_id"]) or None,
+        # Made here, not in the database: a hit spooled while PostgreSQL is
+        # away starts its visit under the id its cookie gets right now.
+        new_visit_id=uuid.uuid4().hex,
+        user_agent=clean_text(user_agent, "user_agent", LIMITS["user_agent"]) or None,
+        is_bot=bool(is_bot),
+        idle_timeout=float(idle_timeout),
+        max_age=float(max_age),
+    )
+
+
 def hit_params(hit):
     return (hit.member, hit.path, hit.url, hit.uid, hit.referrer, hit.title, hit.at)
+
+
+def is_visit_hit(hit):
+    return hit.new_visit_id is not None
+
+
+def write_params(hit):
+    """The statement that stores ``hit`` and its parameters."""
+    if is_visit_hit(hit):
+        return visits.LOG_VISIT, visits.visit_params(hit)
+    return LOG_HIT, hit_params(hit)
 
 
 def log_query(prefix, order_by=None, order_reverse=False, since=None, until=None):
@@ -149,7 +198,8 @@ def log_query(prefix, order_by=None, order_reverse=False, since=None, until=None
     else:
         source = "clicktracker.hits a"
         count, first, last, who, url = (
-            "count(*)",
+            # A reload is counted on the click it repeated (schema 2).
+            "sum(1 + a.reloads)",
             "min(a.at)",
             "max(a.at)",
             "a.member",
@@ -184,11 +234,13 @@ class _Connection(psycopg2.extensions.connection):
     generation = None
 
 
-@implementer(IClickStorage, IClickStorageAdmin)
+@implementer(IClickStorage, IClickStorageAdmin, IVisitStorage)
 class PostgresqlStorage:
     """Hits in PostgreSQL; a SQLite spool keeps them while it is unavailable."""
 
     batch_size = 500
+    # Per purge batch; the purge has its own connection, outside the pool.
+    purge_statement_timeout_ms = 60_000
 
     def __init__(
         self,
@@ -341,28 +393,38 @@ class PostgresqlStorage:
 
     def logAccess(self, member, path, url, **kw):
         # **kw as in the interface; make_hit() names the keywords it accepts.
-        hit = make_hit(member, path, url, **kw)
+        stored, _ = self._store(make_hit(member, path, url, **kw))
+        return stored
+
+    def _store(self, hit):
+        """(stored, row): row is what the database returned, None if spooled."""
         if self._spool is not None and self._spool.has_backlog():
             # Older hits are waiting: queue behind them to keep the order.
             if self._append(hit):
                 self._kick_replay()
-                return True
+                return True, None
         if self.dsn and self._ready():
+            sql, params = write_params(hit)
+
+            def work(cur):
+                cur.execute(sql, params)
+                return cur.fetchone()
+
             try:
-                self._run(lambda cur: cur.execute(LOG_HIT, hit_params(hit)))
+                row = self._run(work)
             except psycopg2.DataError as error:
                 # Would fail again on replay; nothing to gain by spooling.
                 logger.error("PostgreSQL refused a hit %r: %s", hit, error)
-                return False
+                return False, None
             except (psycopg2.Error, Busy) as error:
                 self._failed(error)
             else:
                 self._succeeded()
-                return True
+                return True, row
         if self._append(hit):
             self._kick_replay()
-            return True
-        return False
+            return True, None
+        return False, None
 
     def getLog(self, prefix, order_by=None, order_reverse=False, **kw):
         sql, params = log_query(prefix, order_by, order_reverse, **kw)
@@ -376,6 +438,152 @@ class PostgresqlStorage:
         except (psycopg2.Error, Busy) as error:
             raise StorageError(f"reading the click log failed: {error}") from error
         return [LogRow(*row) for row in rows]
+
+    # -- IVisitStorage ----------------------------------------------------------
+
+    def logVisit(
+        self,
+        member,
+        path,
+        url,
+        visit_id=None,
+        *,
+        uid=None,
+        referrer=None,
+        title=None,
+        when=None,
+        user_agent=None,
+        is_bot=False,
+        idle_timeout=1200,
+        max_age=18000,
+    ):
+        hit = make_visit_hit(
+            member,
+            path,
+            url,
+            visit_id,
+            user_agent,
+            is_bot,
+            idle_timeout,
+            max_age,
+            uid=uid,
+            referrer=referrer,
+            title=title,
+            when=when,
+        )
+        stored, row = self._store(hit)
+        if row is not None:
+            return VisitResult(*row, stored=True)
+        # Spooled (or lost): whether the visit expired is decided on replay;
+        # until then the cookie keeps the id it has, or gets the new one.
+        return VisitResult(
+            visit_id=hit.visit_id or hit.new_visit_id,
+            started=hit.visit_id is None,
+            ended=None,
+            reload=False,
+            stored=stored,
+        )
+
+    def getVisits(
+        self,
+        member=None,
+        since=None,
+        until=None,
+        active_since=None,
+        include_bots=True,
+        limit=50,
+        offset=0,
+    ):
+        for name, value in (("limit", limit), ("offset", offset)):
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or value < 0
+            ):
+                raise ValueError(f"{name} must be a non-negative int, got {value!r}")
+        sql, params = visits.visits_query(
+            limit,
+            offset or 0,
+            **self._visit_filters(member, since, until, active_since, include_bots),
+        )
+        rows = self._read(sql, params, "reading visits")
+        return [VisitRow(*row) for row in rows]
+
+    def countVisits(
+        self, member=None, since=None, until=None, active_since=None, include_bots=True
+    ):
+        sql, params = visits.count_query(
+            **self._visit_filters(member, since, until, active_since, include_bots)
+        )
+        return self._read(sql, params, "counting visits")[0][0]
+
+    def getVisit(self, visit_id):
+        rows = self._read(
+            f"SELECT {visits.VISIT_COLUMNS} FROM clicktracker.visits "  # noqa: S608
+            "WHERE id = %s",
+            (str(visit_id),),
+            "reading a visit",
+        )
+        return VisitRow(*rows[0]) if rows else None
+
+    def getClickstream(self, visit_id):
+        rows = self._read(visits.CLICKSTREAM, (str(visit_id),), "reading a clickstream")
+        return [ClickRow(*row) for row in rows]
+
+    def purge(self, keep_days, batch_size=5000):
+        if isinstance(keep_days, bool) or not isinstance(keep_days, (int, float)):
+            raise ValueError(f"keep_days must be a number, got {keep_days!r}")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int):
+            raise ValueError(f"batch_size must be an int, got {batch_size!r}")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size!r}")
+        if keep_days <= 0:
+            return {"hits": 0, "visits": 0}
+        if not self.dsn:
+            raise StorageError("No PostgreSQL connection string (DSN) is configured.")
+        # Its own connection: a long purge must not hold one of the pool's,
+        # and its batches may take longer than a hit's statement timeout.
+        try:
+            conn = psycopg2.connect(
+                self.dsn, **self.connect_kwargs(self.purge_statement_timeout_ms)
+            )
+        except psycopg2.Error as error:
+            raise StorageError(f"Cannot connect to PostgreSQL: {error}") from error
+        try:
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                version = schema.read_version(cur)
+            if version is None or version < visits.VISITS_VERSION:
+                raise StorageError(
+                    "The clicktracker schema is at version "
+                    f"{version or 'none'}; set up the database first "
+                    f"(version {visits.VISITS_VERSION} or later is needed)."
+                )
+            return visits.purge(conn, keep_days, batch_size)
+        except psycopg2.Error as error:
+            raise StorageError(f"purging old hits failed: {error}") from error
+        finally:
+            conn.close()
+
+    @staticmethod
+    def _visit_filters(member, since, until, active_since, include_bots):
+        if member is not None:
+            member = clean_text(member, "member", LIMITS["member"])
+        return {
+            "member": member,
+            "since": clean_when(since, "since"),
+            "until": clean_when(until, "until"),
+            "active_since": clean_when(active_since, "active_since"),
+            "bots": bool(include_bots),
+        }
+
+    def _read(self, sql, params, what):
+        def fetch(cur):
+            cur.execute(sql, params)
+            return cur.fetchall()
+
+        try:
+            return self._run(fetch)
+        except (psycopg2.Error, Busy) as error:
+            raise StorageError(f"{what} failed: {error}") from error
 
     # -- IClickStorageAdmin -------------------------------------------------
 
@@ -502,7 +710,12 @@ class PostgresqlStorage:
     @staticmethod
     def _write(cur, batch):
         cur.execute("BEGIN")
-        execute_batch(cur, LOG_HIT, [hit_params(hit) for _, hit in batch])
+        # Runs of plain and of visit hits, each through its own function,
+        # in spool order: a visit's hits must replay in the order logged.
+        for visit, run in groupby(batch, key=lambda item: is_visit_hit(item[1])):
+            sql = visits.LOG_VISIT if visit else LOG_HIT
+            params = visits.visit_params if visit else hit_params
+            execute_batch(cur, sql, [params(hit) for _, hit in run])
         cur.execute("COMMIT")
 
     def _replay_singly(self, batch):
@@ -510,7 +723,7 @@ class PostgresqlStorage:
         done = 0
         for spool_id, hit in batch:
             try:
-                self._run(lambda cur, h=hit: cur.execute(LOG_HIT, hit_params(h)))
+                self._run(lambda cur, h=hit: cur.execute(*write_params(h)))
             except psycopg2.DataError as error:
                 logger.error("dropping spooled hit %r: %s", hit, error)
             else:

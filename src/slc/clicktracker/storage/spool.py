@@ -16,8 +16,19 @@ import threading
 
 logger = logging.getLogger("slc.clicktracker")
 
-# One hit, already cleaned; ``at`` is an aware datetime.
-Hit = namedtuple("Hit", "at member path url uid referrer title")
+# One hit, already cleaned; ``at`` is an aware datetime. A hit logged inside
+# a visit (logVisit) has ``new_visit_id`` set: the id a visit it starts gets.
+# The visit fields default to None so a plain hit is built as before.
+VISIT_FIELDS = (
+    "visit_id",
+    "new_visit_id",
+    "user_agent",
+    "is_bot",
+    "idle_timeout",
+    "max_age",
+)
+FIELDS = ("at", "member", "path", "url", "uid", "referrer", "title", *VISIT_FIELDS)
+Hit = namedtuple("Hit", FIELDS, defaults=(None,) * len(VISIT_FIELDS))
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS hits (
@@ -31,6 +42,17 @@ CREATE TABLE IF NOT EXISTS hits (
     title TEXT
 )
 """
+# Columns added after the first release. Spool files written before them
+# get them with ALTER TABLE when opened; their rows are plain hits (NULLs).
+ADDED_COLUMNS = {
+    "visit_id": "TEXT",
+    "new_visit_id": "TEXT",
+    "user_agent": "TEXT",
+    "is_bot": "INTEGER",
+    "idle_timeout": "REAL",
+    "max_age": "REAL",
+}
+COLUMNS = ", ".join(FIELDS)
 
 
 class Spool:
@@ -47,6 +69,18 @@ class Spool:
         # WAL's default (NORMAL) may lose the last commits on power failure.
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute(SCHEMA)
+        self._add_columns()
+
+    def _add_columns(self):
+        have = {row[1] for row in self._db.execute("PRAGMA table_info(hits)")}
+        for name, kind in ADDED_COLUMNS.items():
+            if name not in have:
+                try:
+                    self._db.execute(f"ALTER TABLE hits ADD COLUMN {name} {kind}")
+                except sqlite3.OperationalError as error:
+                    # Another Spool on the same file added it just now.
+                    if "duplicate column" not in str(error):
+                        raise
 
     def __len__(self):
         with self._lock:
@@ -74,8 +108,8 @@ class Spool:
                     )
                 return False
             self._db.execute(
-                "INSERT INTO hits (at, member, path, url, uid, referrer, title) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO hits ({COLUMNS}) "  # noqa: S608
+                f"VALUES ({', '.join('?' * len(FIELDS))})",
                 (hit.at.isoformat(), *hit[1:]),
             )
             self._full = False
@@ -85,11 +119,18 @@ class Spool:
         """The oldest ``limit`` hits as (id, Hit) pairs, oldest first."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT id, at, member, path, url, uid, referrer, title "
-                "FROM hits ORDER BY id LIMIT ?",
+                f"SELECT id, {COLUMNS} FROM hits ORDER BY id LIMIT ?",  # noqa: S608
                 (limit,),
             ).fetchall()
-        return [(row[0], Hit(datetime.fromisoformat(row[1]), *row[2:])) for row in rows]
+        return [(row[0], self._hit(row[1:])) for row in rows]
+
+    @staticmethod
+    def _hit(row):
+        hit = Hit(datetime.fromisoformat(row[0]), *row[1:])
+        # SQLite has no booleans: is_bot comes back as 0/1.
+        if hit.is_bot is not None:
+            hit = hit._replace(is_bot=bool(hit.is_bot))
+        return hit
 
     def delete(self, ids):
         """Forget hits once they are safely in the database."""
