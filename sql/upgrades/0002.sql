@@ -223,7 +223,9 @@ BEGIN
                    SET reloads = reloads + 1,
                        last_hit = greatest(last_hit, p_at)
                  WHERE id = v.id;
-                PERFORM clicktracker.count_view(doc, p_member, p_url, p_at);
+                IF NOT p_is_bot THEN
+                    PERFORM clicktracker.count_view(doc, p_member, p_url, p_at);
+                END IF;
                 RETURN;
             END IF;
         END IF;
@@ -263,6 +265,9 @@ BEGIN
             UPDATE clicktracker.visits SET replaced_by = p_new_id WHERE id = ended;
         END IF;
     END IF;
-    PERFORM clicktracker.count_view(doc, p_member, p_url, p_at);
+    -- A bot's visit is kept for the clickstream but is no read.
+    IF NOT p_is_bot THEN
+        PERFORM clicktracker.count_view(doc, p_member, p_url, p_at);
+    END IF;
 END
 $fn$;

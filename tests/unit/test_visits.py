@@ -461,3 +461,19 @@ def test_old_spooled_hits_replay_as_plain_hits(pg_dsn, tmp_path):
     assert [(r.member, r.count) for r in storage.getLog("/Plone/o")] == [("bob", 1)]
     assert storage.countVisits() == 0
     storage.close()
+
+
+def test_a_bot_visit_is_kept_but_is_no_read(storage):
+    bot = view(storage, "a", 0, member="crawler", is_bot=True)
+    view(storage, "a", 10, bot.visit_id, member="crawler", is_bot=True)
+    view(storage, "b", 20, bot.visit_id, member="crawler", is_bot=True)
+    view(storage, "a", 30, member="alice")
+
+    # The visit and its clickstream are there, flagged...
+    (row,) = storage.getVisits(member="crawler")
+    assert row.is_bot and (row.hits, row.reloads) == (2, 1)
+    assert clicks(storage, bot.visit_id) == [("a", 1), ("b", 0)]
+    # ...but neither the totals nor a time window count a bot's view.
+    assert [r.member for r in storage.getLog("/Plone")] == ["alice"]
+    window = storage.getLog("/Plone", since=at(-60), until=at(60))
+    assert [(r.member, r.count) for r in window] == [("alice", 1)]

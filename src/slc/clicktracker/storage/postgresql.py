@@ -210,6 +210,9 @@ def log_query(prefix, order_by=None, order_reverse=False, since=None, until=None
             (
                 " AND a.at >= %(since)s" if since is not None else "",
                 " AND a.at < %(until)s" if until is not None else "",
+                # Hits of bot visits are kept for clickstreams, not as reads.
+                " AND (a.visit_id IS NULL OR NOT EXISTS (SELECT 1 FROM"
+                " clicktracker.visits v WHERE v.id = a.visit_id AND v.is_bot))",
             )
         )
     direction = " DESC" if order_reverse else ""
