@@ -5,6 +5,7 @@ from pathlib import Path
 from plone import api
 from slc.clicktracker.interfaces import IClickStorage
 from slc.clicktracker.interfaces import IClickStorageAdmin
+from slc.clicktracker.interfaces import IVisitStorage
 from slc.clicktracker.storage import PostgresqlStorage
 from slc.clicktracker.storage import StorageError
 from slc.clicktracker.storage.utility import ENV_DSN
@@ -201,3 +202,20 @@ def test_spool_without_clienthome(monkeypatch):
     assert path.name == "clicktracker-spool.sqlite"
     assert path.parent.is_dir()
     assert spool_path() == str(path)
+
+
+def test_visits_through_the_utility(integration, storage):
+    # The utility offers visits by passing them to the configured storage.
+    assert IVisitStorage.providedBy(storage)
+    set_dsn(integration["pg_dsn"])
+    storage.setup_database()
+    first = storage.logVisit("alice", "/plone/doc", "http://nohost/plone/doc")
+    again = storage.logVisit(
+        "alice", "/plone/doc", "http://nohost/plone/doc", first.visit_id
+    )
+    assert first.started and again.reload and again.visit_id == first.visit_id
+    (visit,) = storage.getVisits()
+    assert (visit.hits, visit.reloads) == (1, 1)
+    assert storage.countVisits() == 1
+    assert storage.getVisit(first.visit_id).member == "alice"
+    assert [c.reloads for c in storage.getClickstream(first.visit_id)] == [1]

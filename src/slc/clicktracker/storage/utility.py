@@ -23,6 +23,7 @@ from plone import api
 from plone.api.exc import InvalidParameterError
 from slc.clicktracker.interfaces import IClickStorage
 from slc.clicktracker.interfaces import IClickStorageAdmin
+from slc.clicktracker.interfaces import IVisitStorage
 from slc.clicktracker.storage import PostgresqlStorage
 from slc.clicktracker.storage import StorageError
 from zope.interface import implementer
@@ -139,7 +140,7 @@ def close_all():
             _close(_storages.popitem()[1])
 
 
-@implementer(IClickStorage, IClickStorageAdmin)
+@implementer(IClickStorage, IClickStorageAdmin, IVisitStorage)
 class ConfiguredStorage:
     """Delegates to the PostgresqlStorage for the DSN configured right now."""
 
@@ -147,19 +148,31 @@ class ConfiguredStorage:
         dsn, _source = effective_dsn()
         return get_storage(dsn, spool_path())
 
-    def logAccess(self, member, path, url, **kw):
+    def _write(self, method, *args, **kw):
+        # Another thread may switch the DSN and close the storage (and its
+        # spool) under us: then the current storage takes the hit.
         storage = self.storage()
         try:
-            stored = storage.logAccess(member, path, url, **kw)
+            result = getattr(storage, method)(*args, **kw)
         except StorageError:
-            stored = False
-        if not stored:
-            # Another thread may have switched the DSN and closed this storage
-            # (and its spool) under us: the current one takes the hit.
+            current = self.storage()
+            if current is storage:
+                raise
+            return getattr(current, method)(*args, **kw)
+        if not getattr(result, "stored", result):
             current = self.storage()
             if current is not storage:
-                return current.logAccess(member, path, url, **kw)
-        return stored
+                return getattr(current, method)(*args, **kw)
+        return result
+
+    def logAccess(self, member, path, url, **kw):
+        try:
+            return self._write("logAccess", member, path, url, **kw)
+        except StorageError:
+            return False
+
+    def logVisit(self, member, path, url, visit_id=None, **kw):
+        return self._write("logVisit", member, path, url, visit_id, **kw)
 
     def getLog(self, prefix, order_by=None, order_reverse=False, **kw):
         return self.storage().getLog(
@@ -192,3 +205,18 @@ class ConfiguredStorage:
 
     def replay(self):
         return self.storage().replay()
+
+    def getVisits(self, **kw):
+        return self.storage().getVisits(**kw)
+
+    def countVisits(self, **kw):
+        return self.storage().countVisits(**kw)
+
+    def getVisit(self, visit_id):
+        return self.storage().getVisit(visit_id)
+
+    def getClickstream(self, visit_id):
+        return self.storage().getClickstream(visit_id)
+
+    def purge(self, keep_days, batch_size=5000):
+        return self.storage().purge(keep_days, batch_size=batch_size)
