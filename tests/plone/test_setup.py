@@ -1,7 +1,11 @@
 """Installing and uninstalling the add-on through Site Setup -> Add-ons."""
 
 from plone import api
+from slc.clicktracker.interfaces import IClickStorage
 from slc.clicktracker.interfaces import IClickTrackerLayer
+from slc.clicktracker.storage.schema import DB_SQL
+from zope.component import getUtility
+import psycopg2
 import pytest
 
 
@@ -42,7 +46,7 @@ class TestInstall:
 
     def test_profile_version(self, setup_tool, package_name):
         assert setup_tool.getLastVersionForProfile(f"{package_name}:default") == (
-            "1001",
+            "1002",
         )
 
 
@@ -80,7 +84,7 @@ class TestUpgrade:
 
         setup_tool.upgradeProfile(profile)
 
-        assert setup_tool.getLastVersionForProfile(profile) == ("1001",)
+        assert setup_tool.getLastVersionForProfile(profile) == ("1002",)
         assert registry[f"{RECORD_PREFIX}track_anonymous"] is False
         roles = [
             r["name"]
@@ -88,3 +92,19 @@ class TestUpgrade:
             if r["selected"]
         ]
         assert "Manager" in roles and "Site Administrator" in roles
+
+
+def test_1001_to_1002_upgrades_the_database(integration, setup_tool):
+    dsn = integration["pg_dsn"]
+    conn = psycopg2.connect(dsn)
+    with conn, conn.cursor() as cur:
+        cur.execute(DB_SQL.read_text())  # schema version 1 only
+    conn.close()
+    api.portal.set_registry_record("slc.clicktracker.dsn", dsn)
+    profile = "slc.clicktracker:default"
+    setup_tool.setLastVersionForProfile(profile, "1001")
+
+    setup_tool.upgradeProfile(profile)
+
+    storage = getUtility(IClickStorage)
+    assert storage.status()["schema_version"] == 2

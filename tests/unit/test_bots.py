@@ -129,3 +129,19 @@ def test_long_user_agents():
     padding = " x" * 1000
     assert bots.is_bot(BOTS["Googlebot"] + padding)
     assert not bots.is_bot(BROWSERS["Firefox"] + padding)
+
+
+def test_lines_round_trip():
+    lines = bots.format_lines(bots.DEFAULT_PATTERNS)
+    assert lines[0] == "Googlebot: " + bots.DEFAULT_PATTERNS[0][1]
+    assert bots.parse_lines(lines) == bots.DEFAULT_PATTERNS
+
+
+def test_parse_lines():
+    assert bots.parse_lines(["  A: x(?:y)  ", "", "B:z"]) == (
+        ("A", "x(?:y)"),
+        ("B", "z"),
+    )
+    for bad in (["no colon"], [": no name"], ["No pattern:"]):
+        with pytest.raises(ValueError):
+            bots.parse_lines(bad)

@@ -5,6 +5,11 @@ matched case-insensitively anywhere in the header, so that a list edited
 elsewhere (e.g. in the control panel) can be compiled with
 ``compile_patterns`` and passed to ``is_bot``.
 
+Without an explicit list, ``is_bot`` and ``bot_name`` use the site's list,
+the registry record ``slc.clicktracker.bot_patterns`` (lines of
+``Name: regex``, see ``parse_lines``); outside a site, or when the record is
+missing or broken, ``DEFAULT_PATTERNS``.
+
 An empty or missing User-Agent counts as a bot: every real browser sends
 one, scripts often do not.
 
@@ -13,7 +18,13 @@ tests that should be tracked must set an ordinary desktop User-Agent.
 """
 
 import functools
+import logging
 import re
+
+
+logger = logging.getLogger(__name__)
+
+RECORD = "slc.clicktracker.bot_patterns"
 
 
 DEFAULT_PATTERNS = (
@@ -70,6 +81,30 @@ DEFAULT_PATTERNS = (
 )
 
 
+def format_lines(patterns):
+    """``["Name: regex", ...]`` for ``(name, regex)`` pairs (the registry's form)."""
+    return [f"{name}: {pattern}" for name, pattern in patterns]
+
+
+def parse_lines(lines):
+    """``((name, regex), ...)`` from lines of ``Name: regex``; blank lines skipped.
+
+    The name ends at the first colon (a regex may contain colons, a name may
+    not). Raises ValueError for a line without a name or without a regex.
+    """
+    patterns = []
+    for line in lines:
+        line = (line or "").strip()
+        if not line:
+            continue
+        name, colon, pattern = line.partition(":")
+        name, pattern = name.strip(), pattern.strip()
+        if not colon or not name or not pattern:
+            raise ValueError("expected 'Name: regular expression'")
+        patterns.append((name, pattern))
+    return tuple(patterns)
+
+
 def compile_patterns(patterns):
     """``((name, compiled regex), ...)`` for ``(name, pattern)`` pairs.
 
@@ -85,6 +120,7 @@ def compile_patterns(patterns):
 
 
 _DEFAULT = compile_patterns(DEFAULT_PATTERNS)
+_DEFAULT_LINES = tuple(format_lines(DEFAULT_PATTERNS))
 # Real User-Agents are shorter; longer ones are not kept in the cache below.
 MAX_CACHED_LENGTH = 512
 
@@ -92,14 +128,57 @@ MAX_CACHED_LENGTH = 512
 def bot_name(user_agent, patterns=None):
     """The name of the first pattern matching ``user_agent``, or None.
 
-    ``patterns`` come from ``compile_patterns``; default: DEFAULT_PATTERNS.
-    An empty or missing User-Agent gives ``"no User-Agent"``.
+    ``patterns`` come from ``compile_patterns``; default: the site's list
+    (see the module docstring). An empty or missing User-Agent gives
+    ``"no User-Agent"``.
     """
     if not user_agent or not user_agent.strip():
         return "no User-Agent"
-    if patterns is None and len(user_agent) <= MAX_CACHED_LENGTH:
-        return _default_match(user_agent)
-    return _first_match(user_agent, _DEFAULT if patterns is None else patterns)
+    if patterns is not None:
+        return _first_match(user_agent, patterns)
+    lines = configured_lines()
+    cacheable = len(user_agent) <= MAX_CACHED_LENGTH
+    if lines is None:
+        if cacheable:
+            return _default_match(user_agent)
+        return _first_match(user_agent, _DEFAULT)
+    if cacheable:
+        return _configured_match(lines, user_agent)
+    return _first_match(user_agent, _compiled(lines))
+
+
+def configured_lines():
+    """The site's pattern lines as a tuple, or None for the defaults."""
+    # Imported here: the module stays usable (and tested) without Zope.
+    from plone.registry.interfaces import IRegistry
+    from zope.component import queryUtility
+
+    registry = queryUtility(IRegistry)
+    lines = None if registry is None else registry.get(RECORD)
+    if lines is None:
+        return None
+    lines = tuple(lines)
+    if lines == _DEFAULT_LINES:
+        return None
+    try:
+        _compiled(lines)
+    except (ValueError, re.error) as error:
+        # The form refuses such lists; one set in code or XML must not stop
+        # bot recognition: the defaults apply instead.
+        _warn_broken(lines, str(error))
+        return None
+    return lines
+
+
+@functools.lru_cache(maxsize=16)
+def _compiled(lines):
+    # Compiled once per distinct list; a changed list is a new key.
+    return compile_patterns(parse_lines(lines))
+
+
+@functools.lru_cache(maxsize=16)
+def _warn_broken(lines, reason):
+    logger.warning("Invalid bot patterns in %s, using the defaults: %s", RECORD, reason)
 
 
 def _first_match(user_agent, patterns):
@@ -116,5 +195,11 @@ def _default_match(user_agent):
     return _first_match(user_agent, _DEFAULT)
 
 
+@functools.lru_cache(maxsize=4096)
+def _configured_match(lines, user_agent):
+    return _first_match(user_agent, _compiled(lines))
+
+
 def is_bot(user_agent, patterns=None):
+    """True for a bot; ``patterns`` as for ``bot_name``."""
     return bot_name(user_agent, patterns) is not None

@@ -6,14 +6,22 @@ body ``token=...&url=...&referrer=...`` (multipart works too).
 Answers:
 
 * 204, empty: the request was well-formed. The hit was recorded, or refused
-  (bot, anonymous while anonymous tracking is off, object no longer tracked,
-  URL not of this site, token missing, invalid, expired or used before).
+  (bot while bot callbacks are dropped, anonymous while anonymous tracking
+  is off, object no longer tracked, URL not of this site, token missing,
+  invalid, expired or used before).
   Refusals are not told apart from hits, so the answer reveals nothing about
   a token, and a browser shows no failed request; the reason is logged at
   DEBUG level.
 * 400, empty: not what our script sends (a field missing, repeated or far
   too long).
 * 405 with ``Allow: POST``: any other method than POST.
+
+With a storage that offers visits (``IVisitStorage``), the hit goes into the
+visit named by the signed visit cookie (see ``slc.clicktracker.visits``), or
+starts a new one, and the answer sets the cookie; other storages get
+``logAccess``. Then the events of ``slc.clicktracker.events`` are notified.
+A bot's callback is dropped, or, with the setting "record", stored as a bot
+visit (only with a visit storage: the plain access log has no bot flag).
 
 The transaction is doomed first thing: whatever this request touches can
 never be committed to the ZODB, so it causes neither writes nor conflicts.
@@ -24,9 +32,12 @@ from Acquisition import aq_inner
 from plone import api
 from plone.uuid.interfaces import IUUID
 from Products.Five.browser import BrowserView
+from slc.clicktracker import events
 from slc.clicktracker import token
+from slc.clicktracker import visits
 from slc.clicktracker.browser.viewlet import is_bot_request
 from slc.clicktracker.browser.viewlet import tracked_member
+from slc.clicktracker.controlpanel.settings import BOT_RECORD
 from slc.clicktracker.interfaces import IClickStorage
 from slc.clicktracker.tracking import is_tracked
 from urllib.parse import urlsplit
@@ -115,7 +126,9 @@ class ClickTrackerCallback(BrowserView):
 
     def record(self, token_, url, referrer):
         context = aq_inner(self.context)
-        if is_bot_request(self.request):
+        config = visits.settings()
+        bot = is_bot_request(self.request)
+        if bot and config.bot_callbacks != BOT_RECORD:
             raise Refused("bot")
         member = tracked_member(self.request)
         if member is None:
@@ -125,22 +138,93 @@ class ClickTrackerCallback(BrowserView):
         portal = api.portal.get()
         if not same_site(url, portal.absolute_url()):
             raise Refused(f"URL not of this site: {url[:200]!r}")
+        storage = getUtility(IClickStorage)
+        visit_storage = visits.visit_storage(storage)
+        if bot and visit_storage is None:
+            raise Refused("bot, and the storage cannot mark bot visits")
         try:
             # Last: it uses the token up.
             token.verify_token(token_, member, context, portal)
         except token.TokenError as error:
             raise Refused(f"token {error.reason}") from None
         # The path comes from the server's context, never from the client.
-        stored = getUtility(IClickStorage).logAccess(
-            member,
-            context.getPhysicalPath(),
-            without_fragment(url),
-            uid=IUUID(context, None),
-            referrer=referrer or None,
-            title=_title(context),
+        hit = {
+            "member": member,
+            "path": "/".join(context.getPhysicalPath()),
+            "url": without_fragment(url),
+            "uid": IUUID(context, None),
+            "referrer": referrer or None,
+        }
+        if visit_storage is None:
+            self.log_access(storage, hit, _title(context))
+        else:
+            self.log_visit(visit_storage, hit, _title(context), config, bot)
+
+    def log_access(self, storage, hit, title):
+        when = visits.now()
+        stored = storage.logAccess(
+            hit["member"],
+            hit["path"],
+            hit["url"],
+            uid=hit["uid"],
+            referrer=hit["referrer"],
+            title=title,
+            when=when,
         )
         if not stored:
             logger.warning("The click storage lost a hit on %s", self.request.URL)
+            return
+        self.notify_hit(hit, None, False, when, False)
+
+    def log_visit(self, storage, hit, title, config, bot):
+        visit_id = visits.read_cookie(self.request, config)
+        when = visits.now()
+        user_agent = self.request.getHeader("User-Agent") or ""
+        result = storage.logVisit(
+            hit["member"],
+            hit["path"],
+            hit["url"],
+            visit_id,
+            uid=hit["uid"],
+            referrer=hit["referrer"],
+            title=title,
+            when=when,
+            user_agent=user_agent,
+            is_bot=bot,
+            idle_timeout=config.idle_timeout,
+            max_age=config.max_age,
+        )
+        if result.visit_id:
+            visits.set_cookie(self.request, result.visit_id, config)
+        if not result.stored:
+            logger.warning("The click storage lost a hit on %s", self.request.URL)
+            return
+        if result.ended:
+            # ``ended`` names the visit that ended, or is just True.
+            ended = result.ended if isinstance(result.ended, str) else visit_id
+            events.notify_safely(events.VisitEndedEvent(ended, when))
+        if result.started:
+            events.notify_safely(
+                events.VisitStartedEvent(
+                    result.visit_id, hit["member"], hit["referrer"], user_agent, when
+                )
+            )
+        self.notify_hit(hit, result.visit_id, bool(result.reload), when, bot)
+
+    def notify_hit(self, hit, visit_id, reload, when, bot):
+        events.notify_safely(
+            events.HitLoggedEvent(
+                hit["member"],
+                hit["path"],
+                hit["url"],
+                hit["uid"],
+                visit_id,
+                reload,
+                when,
+                self.request,
+                is_bot=bot,
+            )
+        )
 
 
 def _title(context):

@@ -1,4 +1,4 @@
-"""Control panel: DSN setting, storage status and database initialisation."""
+"""Control panel: settings, storage status, database initialisation and purge."""
 
 from plone.app.registry.browser.controlpanel import ControlPanelFormWrapper
 from plone.app.registry.browser.controlpanel import RegistryEditForm
@@ -6,6 +6,7 @@ from plone.protect.authenticator import check as check_authenticator
 from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 from Products.statusmessages.interfaces import IStatusMessage
 from slc.clicktracker import _
+from slc.clicktracker import visits
 from slc.clicktracker.controlpanel.dsn import mask
 from slc.clicktracker.controlpanel.dsn import merge
 from slc.clicktracker.controlpanel.dsn import scrub
@@ -62,6 +63,7 @@ class ClickTrackerSettingsForm(RegistryEditForm):
     def updateActions(self):
         super().updateActions()
         self.actions["setup_database"].addClass("btn btn-secondary")
+        self.actions["purge"].addClass("btn btn-outline-danger")
 
     @button.handler(RegistryEditForm.buttons["save"])
     def handleSave(self, action):
@@ -122,12 +124,70 @@ class ClickTrackerSettingsForm(RegistryEditForm):
             )
         self.request.response.redirect(self.request.getURL())
 
+    @button.buttonAndHandler(_("Purge now"), name="purge")
+    def handlePurge(self, action):
+        # Deletes from PostgreSQL only: check the form token explicitly.
+        check_authenticator(self.request)
+        messages = IStatusMessage(self.request)
+        # The saved value: the form may hold unsaved edits.
+        days = self.getContent().retention_days or 0
+        if days <= 0:
+            messages.addStatusMessage(
+                _(
+                    "Retention is off (0 days): nothing was purged. Set a number "
+                    "of days and save first."
+                ),
+                "info",
+            )
+            return self.request.response.redirect(self.request.getURL())
+        try:
+            storage = visits.visit_storage()
+            if storage is None:
+                raise StorageError("this click storage cannot purge old hits")
+            counts = storage.purge(days)
+        except (StorageError, psycopg2.Error) as exc:
+            dsn, _source = effective_dsn()
+            messages.addStatusMessage(
+                _(
+                    "error_purge",
+                    default="Nothing was purged: ${reason}",
+                    mapping={"reason": scrub(str(exc), dsn)},
+                ),
+                "error",
+            )
+        else:
+            hits, visits_ = counts.get("hits", 0), counts.get("visits", 0)
+            if not hits and not visits_:
+                messages.addStatusMessage(
+                    _(
+                        "info_purge_nothing",
+                        default="Nothing to purge: no hits or visits older than "
+                        "${days} days.",
+                        mapping={"days": days},
+                    ),
+                    "info",
+                )
+            else:
+                messages.addStatusMessage(
+                    _(
+                        "info_purged",
+                        default="Purged ${hits} hits and ${visits} visits older "
+                        "than ${days} days.",
+                        mapping={"hits": hits, "visits": visits_, "days": days},
+                    ),
+                    "info",
+                )
+        self.request.response.redirect(self.request.getURL())
+
 
 class ClickTrackerControlPanel(ControlPanelFormWrapper):
     form = ClickTrackerSettingsForm
     index = ViewPageTemplateFile("templates/controlpanel.pt")
 
     env_dsn_name = ENV_DSN
+
+    def visits_url(self):
+        return f"{self.context.absolute_url()}/@@clicktracker-visits"
 
     def storage_status(self):
         """The storage's status, safe to show (secrets masked)."""

@@ -1,0 +1,185 @@
+"""Visits: the signed visit cookie, the visit settings and the clock.
+
+The server chooses visit ids (the storage's ``VisitResult.visit_id``); the
+browser only carries them back in a cookie whose value is
+``<visit id>.<base64url HMAC-SHA256>``. The HMAC key is a secret of the
+site's plone.keyring ring ``_system``, as for page tokens (``token.py``);
+every key still on the ring verifies, so a key rotation does not end visits.
+The MAC covers a purpose label and the site key as well as the id, so a page
+token's signature, or a cookie of another site on the same host, never
+passes for a visit cookie.
+
+A cookie that fails verification is logged as a WARNING with the client
+address (somebody is forging or mangling cookies) and the hit starts a new
+visit.
+"""
+
+from collections import namedtuple
+from datetime import UTC
+from datetime import datetime
+from slc.clicktracker import token
+import base64
+import binascii
+import hashlib
+import hmac
+import logging
+import re
+
+
+logger = logging.getLogger(__name__)
+
+# Keeps visit MACs apart from any other use of the same keys.
+PURPOSE = "slc.clicktracker visit v1"
+VISIT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+MAX_COOKIE_LENGTH = 200
+
+PREFIX = "slc.clicktracker."
+Settings = namedtuple(
+    "Settings",
+    "cookie_name idle_timeout max_age bot_callbacks retention_days",
+)
+# Seconds; the registry keeps minutes (see controlpanel/settings.py).
+DEFAULTS = Settings("__ct_visit", 20 * 60, 300 * 60, "drop", 0)
+
+
+class VisitCookieError(ValueError):
+    """A visit cookie was refused; the message says why."""
+
+
+def now():
+    """The current time, aware, in UTC.
+
+    The one clock of visits: tests replace it (monkeypatch) to let time pass.
+    """
+    return datetime.now(UTC)
+
+
+def settings():
+    """The site's visit ``Settings`` (timeouts in seconds); defaults outside a site."""
+    from plone.registry.interfaces import IRegistry
+    from zope.component import queryUtility
+
+    registry = queryUtility(IRegistry)
+    if registry is None:
+        return DEFAULTS
+
+    def get(name, default):
+        value = registry.get(PREFIX + name)
+        return default if value is None else value
+
+    return Settings(
+        cookie_name=get("visit_cookie_name", DEFAULTS.cookie_name),
+        idle_timeout=60 * get("idle_timeout", DEFAULTS.idle_timeout // 60),
+        max_age=60 * get("max_visit_age", DEFAULTS.max_age // 60),
+        bot_callbacks=get("bot_callbacks", DEFAULTS.bot_callbacks),
+        retention_days=get("retention_days", DEFAULTS.retention_days),
+    )
+
+
+# -- signing, pure -------------------------------------------------------------
+
+
+def _mac(secret, site, visit_id):
+    key = secret.encode("utf-8") if isinstance(secret, str) else secret
+    message = "\n".join((PURPOSE, site, visit_id)).encode("utf-8")
+    return hmac.new(key, message, hashlib.sha256).digest()
+
+
+def sign(secret, site, visit_id):
+    """The cookie value for ``visit_id`` of site key ``site``."""
+    if not VISIT_ID.fullmatch(visit_id or ""):
+        raise ValueError(f"not a visit id: {visit_id!r}")
+    mac = base64.urlsafe_b64encode(_mac(secret, site, visit_id)).rstrip(b"=")
+    return f"{visit_id}.{mac.decode('ascii')}"
+
+
+def verify(keys, site, value):
+    """The visit id in cookie ``value``; raises VisitCookieError if not ours."""
+    if not isinstance(value, str) or len(value) > MAX_COOKIE_LENGTH:
+        raise VisitCookieError("malformed")
+    visit_id, dot, mac = value.partition(".")
+    if not dot or not VISIT_ID.fullmatch(visit_id) or not mac:
+        raise VisitCookieError("malformed")
+    try:
+        mac = base64.urlsafe_b64decode(mac + "=" * (-len(mac) % 4))
+    except (binascii.Error, ValueError):
+        raise VisitCookieError("malformed") from None
+    if not any(
+        hmac.compare_digest(_mac(secret, site, visit_id), mac)
+        for secret in keys
+        if secret
+    ):
+        raise VisitCookieError("bad signature")
+    return visit_id
+
+
+# -- Plone side ---------------------------------------------------------------
+
+
+def _site():
+    from plone import api
+
+    return token.site_key(api.portal.get())
+
+
+def make_cookie_value(visit_id):
+    return sign(token._keyring().current, _site(), visit_id)
+
+
+def read_cookie(request, config=None):
+    """The verified visit id of ``request``'s visit cookie, or None.
+
+    None also when there is no cookie; a cookie that does not verify is
+    logged as a WARNING with the client's address.
+    """
+    config = config or settings()
+    value = request.cookies.get(config.cookie_name)
+    if not value:
+        return None
+    try:
+        return verify(list(token._keyring()), _site(), value)
+    except VisitCookieError as error:
+        logger.warning(
+            "Refused the visit cookie sent by %s (%s): starting a new visit",
+            client_address(request),
+            error,
+        )
+        return None
+
+
+def client_address(request):
+    # getClientAddr honours trusted proxies (Zope's trusted-proxy setting).
+    try:
+        return request.getClientAddr() or "unknown address"
+    except Exception:
+        return "unknown address"
+
+
+def set_cookie(request, visit_id, config=None):
+    """Put ``visit_id``, signed, into the response's visit cookie."""
+    from plone import api
+
+    config = config or settings()
+    portal_path = api.portal.get().absolute_url_path() or "/"
+    secure = request.get("SERVER_URL", "").lower().startswith("https:")
+    request.response.setCookie(
+        config.cookie_name,
+        make_cookie_value(visit_id),
+        path=portal_path,
+        http_only=True,
+        same_site="Lax",
+        secure=secure,
+        # The browser forgets the cookie when the visit could not go on anyway.
+        max_age=config.max_age,
+    )
+
+
+def visit_storage(storage=None):
+    """The click storage (default: the utility) when it offers visits, else None."""
+    from slc.clicktracker.interfaces import IClickStorage
+    from slc.clicktracker.interfaces import IVisitStorage
+    from zope.component import queryUtility
+
+    if storage is None:
+        storage = queryUtility(IClickStorage)
+    return storage if IVisitStorage.providedBy(storage) else None

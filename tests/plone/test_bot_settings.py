@@ -1,0 +1,164 @@
+"""Bot patterns and the visit settings in the registry and the control panel."""
+
+# Fixtures are shared by importing them; tests take them as parameters.
+# ruff: noqa: F811
+
+from plone import api
+from plone.registry.interfaces import IRegistry
+from slc.clicktracker import bots
+from slc.clicktracker import tracking
+from tests.plone.test_controlpanel import browser  # noqa: F401
+from tests.plone.test_controlpanel import manager  # noqa: F401
+from tests.plone.test_controlpanel import panel_url  # noqa: F401
+from tests.plone.test_viewlet import content  # noqa: F401
+from tests.plone.test_viewlet import no_script
+from tests.plone.test_viewlet import open_browser
+from tests.plone.test_viewlet import the_script
+from zope.component import getUtility
+import pytest
+import transaction
+
+
+PREFIX = "slc.clicktracker."
+CHECKER_UA = "ACME-Check/2 (intranet health)"
+
+
+def get(name):
+    transaction.begin()  # see what the browser's request committed
+    return api.portal.get_registry_record(PREFIX + name)
+
+
+def test_defaults(functional):
+    assert get("visit_cookie_name") == "__ct_visit"
+    assert get("idle_timeout") == 20
+    assert get("max_visit_age") == 300
+    assert get("bot_callbacks") == "drop"
+    assert get("retention_days") == 0
+    assert get("bot_patterns") == bots.format_lines(bots.DEFAULT_PATTERNS)
+
+
+def test_configured_patterns_decide(functional, content):
+    tracking.enable(content["doc"])
+    api.portal.set_registry_record(
+        PREFIX + "bot_patterns", ["Intranet checker: acme-check/\\d"]
+    )
+    transaction.commit()
+    url = content["doc"].absolute_url()
+    assert no_script(open_browser(functional, "alice", ua=CHECKER_UA), url)
+    # Only the configured list applies: curl is no bot any more.
+    the_script(open_browser(functional, "alice", ua="curl/8.5.0"), url)
+    assert bots.bot_name(CHECKER_UA) == "Intranet checker"
+
+
+def test_broken_list_falls_back_to_defaults(functional, caplog):
+    # The form refuses it; set from code, it must not switch recognition off.
+    api.portal.set_registry_record(PREFIX + "bot_patterns", ["Broken: (unclosed"])
+    assert bots.is_bot("curl/8.5.0")
+    assert "Invalid bot patterns" in caplog.text
+
+
+def test_outside_a_site_the_defaults_apply():
+    assert bots.is_bot("curl/8.5.0")
+    assert not bots.is_bot(
+        "Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0"
+    )
+
+
+def test_form_saves_the_new_settings(functional, manager, panel_url):
+    manager.open(panel_url)
+    manager.getControl(name="form.widgets.visit_cookie_name").value = "reading"
+    manager.getControl(name="form.widgets.idle_timeout").value = "30"
+    manager.getControl(name="form.widgets.max_visit_age").value = "120"
+    manager.getControl(name="form.widgets.retention_days").value = "90"
+    manager.getControl(name="form.widgets.bot_callbacks:list").value = ["record"]
+    manager.getControl(
+        name="form.widgets.bot_patterns"
+    ).value = "Intranet checker: acme-check/\\d\nUptime: (?:uptime|status)-probe"
+    manager.getControl("Save").click()
+    assert "Changes saved" in manager.contents
+    assert get("visit_cookie_name") == "reading"
+    assert (get("idle_timeout"), get("max_visit_age"), get("retention_days")) == (
+        30,
+        120,
+        90,
+    )
+    assert get("bot_callbacks") == "record"
+    assert get("bot_patterns") == [
+        "Intranet checker: acme-check/\\d",
+        "Uptime: (?:uptime|status)-probe",
+    ]
+
+
+@pytest.mark.parametrize(
+    "lines,fragment",
+    [
+        ("Fine: ok\nBroken: (unclosed", "Line 2"),
+        ("no colon here", "Line 1"),
+        ("Empty:", "Line 1"),
+    ],
+)
+def test_form_refuses_invalid_patterns(
+    functional,
+    manager,
+    panel_url,
+    lines,
+    fragment,
+):
+    manager.open(panel_url)
+    manager.getControl(name="form.widgets.bot_patterns").value = lines
+    manager.getControl("Save").click()
+    assert "Changes saved" not in manager.contents
+    assert "There were some errors" in manager.contents
+    assert f"{fragment} (" in manager.contents
+    assert "is not valid" in manager.contents
+    assert get("bot_patterns") == bots.format_lines(bots.DEFAULT_PATTERNS)
+
+
+def test_form_names_the_broken_line(functional, manager, panel_url):
+    manager.open(panel_url)
+    manager.getControl(
+        name="form.widgets.bot_patterns"
+    ).value = "Fine: ok\nBroken: (unclosed"
+    manager.getControl("Save").click()
+    assert "Line 2 (“Broken: (unclosed”) is not valid" in manager.contents
+    assert "missing )" in manager.contents
+
+
+@pytest.mark.parametrize("name", ["a b", "semi;colon", ""])
+def test_form_refuses_bad_cookie_names(
+    functional,
+    manager,
+    panel_url,
+    name,
+):
+    manager.open(panel_url)
+    manager.getControl(name="form.widgets.visit_cookie_name").value = name
+    manager.getControl("Save").click()
+    assert "Changes saved" not in manager.contents
+    assert get("visit_cookie_name") == "__ct_visit"
+
+
+def test_upgrade_1001_to_1002_adds_the_records(portal):
+    setup_tool = api.portal.get_tool("portal_setup")
+    profile = "slc.clicktracker:default"
+    registry = getUtility(IRegistry)
+    for name in (
+        "visit_cookie_name",
+        "idle_timeout",
+        "max_visit_age",
+        "bot_patterns",
+        "bot_callbacks",
+        "retention_days",
+    ):
+        del registry.records[PREFIX + name]
+    registry[PREFIX + "track_anonymous"] = True
+    setup_tool.setLastVersionForProfile(profile, "1001")
+
+    setup_tool.upgradeProfile(profile)
+
+    assert setup_tool.getLastVersionForProfile(profile) == ("1002",)
+    assert registry[PREFIX + "idle_timeout"] == 20
+    assert registry[PREFIX + "bot_callbacks"] == "drop"
+    assert registry[PREFIX + "bot_patterns"] == bots.format_lines(bots.DEFAULT_PATTERNS)
+    # What was set before stays.
+    assert registry[PREFIX + "track_anonymous"] is True

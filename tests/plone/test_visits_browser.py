@@ -1,0 +1,68 @@
+"""Visits and clickstreams end to end in a real browser (live test server)."""
+
+# Fixtures are shared by importing them; tests take them as parameters.
+# ruff: noqa: F811
+
+from plone.app.testing import SITE_OWNER_NAME
+from plone.app.testing import SITE_OWNER_PASSWORD
+from slc.clicktracker import visits
+from tests.conftest import login
+from tests.plone.test_tracking_browser import MEMBER
+from tests.plone.test_tracking_browser import PASSWORD
+from tests.plone.test_tracking_browser import site  # noqa: F401
+import pytest
+import time
+import transaction
+
+
+pytestmark = pytest.mark.browser
+
+
+def member_visits():
+    transaction.begin()  # see what the server thread committed
+    return visits.visit_storage().getVisits(member=MEMBER, limit=None)
+
+
+def wait_for(pages, reloads, timeout=15):
+    """The member's visits once they hold ``pages`` clicks and ``reloads``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = member_visits()
+        done = sum(r.hits for r in rows) >= pages and (
+            sum(r.reloads for r in rows) >= reloads
+        )
+        if done or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.2)
+
+
+def test_one_visit_with_its_clickstream(page, site):
+    portal_url = site.absolute_url()
+    login(page, portal_url, MEMBER, PASSWORD)
+    page.goto(f"{portal_url}/meeting/minutes")
+    wait_for(1, 0)
+    page.goto(f"{portal_url}/meeting/agenda")
+    wait_for(2, 0)
+    page.reload()
+    (visit,) = wait_for(2, 1)
+    assert (visit.hits, visit.reloads) == (2, 1)
+    page.context.clear_cookies()
+
+    login(page, portal_url, SITE_OWNER_NAME, SITE_OWNER_PASSWORD)
+    page.goto(f"{portal_url}/@@clicktracker-controlpanel")
+    page.get_by_role("link", name="Visits and clickstreams").click()
+    page.wait_for_url("**/@@clicktracker-visits**")
+    rows = page.locator("#visits-table tr.visits-row").filter(has_text="Carol Chair")
+    assert rows.count() == 1
+    assert rows.locator(".hits").inner_text().strip() == "2"
+    assert rows.locator(".reloads").inner_text().strip() == "1"
+    assert "Carol Chair" in page.locator("#visits-active").inner_text()
+
+    rows.get_by_role("link", name="Clickstream").click()
+    page.wait_for_url("**/@@clicktracker-clickstream?visit=*")
+    paths = page.locator(".clickstream-row .path").all_inner_texts()
+    assert paths == ["/plone/meeting/minutes", "/plone/meeting/agenda"]
+    reloads = page.locator(".clickstream-row .reloads").all_inner_texts()
+    assert reloads == ["0", "1"]
+    titles = page.locator(".clickstream-row .title").all_inner_texts()
+    assert titles == ["Minutes", "Agenda"]
