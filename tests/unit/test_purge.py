@@ -6,8 +6,8 @@ from datetime import timedelta
 from pathlib import Path
 from slc.clicktracker.storage import PostgresqlStorage
 from slc.clicktracker.storage import StorageError
+from tests.unit.conftest import query
 import os
-import psycopg2
 import pytest
 import subprocess
 import sys
@@ -17,28 +17,9 @@ import threading
 SCRIPT = Path(sys.executable).parent / "clicktracker-purge"
 
 
-def query(dsn, sql, params=None):
-    conn = psycopg2.connect(dsn)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-            return cur.fetchall() if cur.description else None
-    finally:
-        conn.close()
-
-
 def count(dsn, table, where="true"):
     sql = f"SELECT count(*) FROM clicktracker.{table} WHERE {where}"  # noqa: S608
     return query(dsn, sql)[0][0]
-
-
-@pytest.fixture
-def storage(pg_dsn, tmp_path):
-    storage = PostgresqlStorage(pg_dsn, spool_path=tmp_path / "spool.sqlite")
-    storage.setup_database()
-    yield storage
-    storage.close()
 
 
 def days_ago(days, minutes=0):

@@ -7,28 +7,11 @@ from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
 from slc.clicktracker.storage import PostgresqlStorage
-from slc.clicktracker.testing import PostgresCluster
+from tests.unit.conftest import wait_for
 import psycopg2
-import pytest
-import time
 
 
 T0 = datetime(2024, 6, 1, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def cluster():
-    cluster = PostgresCluster()
-    cluster.start()
-    yield cluster
-    cluster.stop()
-
-
-def wait_for(condition, seconds=30):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "gave up waiting"
-        time.sleep(0.05)
 
 
 def test_outage_spools_and_replays_in_order(cluster, tmp_path):

@@ -6,31 +6,12 @@ from datetime import timedelta
 from slc.clicktracker.interfaces import IClickStorageAdmin
 from slc.clicktracker.storage import PostgresqlStorage
 from slc.clicktracker.storage import StorageError
+from tests.unit.conftest import query
 from zope.interface.verify import verifyObject
-import psycopg2
 import pytest
 
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
-
-
-def query(dsn, sql, params=None):
-    conn = psycopg2.connect(dsn)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-            return cur.fetchall() if cur.description else None
-    finally:
-        conn.close()
-
-
-@pytest.fixture
-def storage(pg_dsn, tmp_path):
-    storage = PostgresqlStorage(pg_dsn, spool_path=tmp_path / "spool.sqlite")
-    storage.setup_database()
-    yield storage
-    storage.close()
 
 
 def documents(dsn):

@@ -12,13 +12,12 @@ from slc.clicktracker.storage import PostgresqlStorage
 from slc.clicktracker.storage import VisitResult
 from slc.clicktracker.storage import VisitRow
 from slc.clicktracker.storage.spool import Spool
-from slc.clicktracker.testing import PostgresCluster
+from tests.unit.conftest import query
+from tests.unit.conftest import wait_for
 from zope.interface.verify import verifyObject
-import psycopg2
 import pytest
 import sqlite3
 import threading
-import time
 
 
 T0 = datetime(2024, 4, 2, 9, 0, tzinfo=UTC)
@@ -28,25 +27,6 @@ MAX_AGE = 18000
 
 def at(seconds):
     return T0 + timedelta(seconds=seconds)
-
-
-def query(dsn, sql, params=None):
-    conn = psycopg2.connect(dsn)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-            return cur.fetchall() if cur.description else None
-    finally:
-        conn.close()
-
-
-@pytest.fixture
-def storage(pg_dsn, tmp_path):
-    storage = PostgresqlStorage(pg_dsn, spool_path=tmp_path / "spool.sqlite")
-    storage.setup_database()
-    yield storage
-    storage.close()
 
 
 def view(storage, page, seconds, visit_id=None, member="alice", **kw):
@@ -317,21 +297,6 @@ def test_many_threads_into_one_visit(pg_dsn):
 
 
 # -- the spool ----------------------------------------------------------------
-
-
-@pytest.fixture
-def cluster():
-    cluster = PostgresCluster()
-    cluster.start()
-    yield cluster
-    cluster.stop()
-
-
-def wait_for(condition, seconds=30):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "gave up waiting"
-        time.sleep(0.05)
 
 
 def test_visits_survive_an_outage_through_the_spool(cluster, tmp_path):
