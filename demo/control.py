@@ -82,12 +82,27 @@ class Demo:
         for line in self.proc.stdout:
             self.output.append(line)
 
+    def zope_running(self):
+        """Is any process of this demo's instance still alive?"""
+        marker = str(self.var / "instance" / "etc" / "zope.ini")
+        return any(
+            marker in " ".join(p.info["cmdline"] or [])
+            for p in psutil.process_iter(["cmdline"])
+        )
+
     def credentials(self):
         return dict(re.findall(r"(?:Manager|Member):\s+(\S+) / (\S+)", self.text))
 
     def interrupt(self):
         """Ctrl-C: SIGINT to the whole foreground process group."""
-        os.killpg(self.proc.pid, signal.SIGINT)
+        return self._stop(lambda: os.killpg(self.proc.pid, signal.SIGINT))
+
+    def terminate(self):
+        """``kill PID``, as a process manager does: SIGTERM to the launcher only."""
+        return self._stop(lambda: self.proc.send_signal(signal.SIGTERM))
+
+    def _stop(self, send):
+        send()
         self.proc.wait(timeout=60)
         self.reader.join(timeout=10)
         return self.proc.returncode

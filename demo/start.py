@@ -142,7 +142,16 @@ def main():
         return 1
 
 
+def stop_requested(signum, frame):
+    raise KeyboardInterrupt
+
+
 def run():
+    # A job started in the background by a script ignores SIGINT; Ctrl-C and
+    # `kill` (SIGTERM) must still stop Zope and PostgreSQL cleanly. Python
+    # handlers also reset to the default in the child processes.
+    signal.signal(signal.SIGINT, stop_requested)
+    signal.signal(signal.SIGTERM, stop_requested)
     var = Path(os.environ.get("DEMO_VAR", ROOT / "var")).resolve()
     port = os.environ.get("PORT", "8080")
     os.environ.setdefault("DEMO_ADMIN_USER", "admin")

@@ -90,5 +90,7 @@ def test_make_start_demo(var, page):
         folder = requests.get(f"{third.url}/board-meeting/agenda", timeout=30)
         assert folder.status_code == 200
     finally:
-        assert third.interrupt() == 0
+        # This time a SIGTERM to the launcher alone: it still stops both.
+        assert third.terminate() == 0
     assert not postmaster_running(var)
+    assert not third.zope_running()
