@@ -26,15 +26,6 @@ FORM = "application/x-www-form-urlencoded;charset=UTF-8"  # what sendBeacon send
 
 
 @pytest.fixture
-def storage(functional):
-    api.portal.set_registry_record("slc.clicktracker.dsn", functional["pg_dsn"])
-    transaction.commit()
-    storage = getUtility(IClickStorage)
-    storage.setup_database()
-    return storage
-
-
-@pytest.fixture
 def content(functional, storage):
     """A published, tracked folder with two documents, and two members."""
     portal = functional["portal"]

@@ -3,26 +3,14 @@
 from plone import api
 from plone.app.testing import TEST_USER_ID
 from plone.app.testing import setRoles
-from slc.clicktracker.interfaces import IClickStorage
-from zope.component import getUtility
 import pytest
 import transaction
 
 
 @pytest.fixture
-def storage(functional):
-    portal = functional["portal"]
-    setRoles(portal, TEST_USER_ID, ["Manager"])
-    api.portal.set_registry_record("slc.clicktracker.dsn", functional["pg_dsn"])
-    transaction.commit()
-    storage = getUtility(IClickStorage)
-    storage.setup_database()
-    return storage
-
-
-@pytest.fixture
 def doc(functional, storage):
     portal = functional["portal"]
+    setRoles(portal, TEST_USER_ID, ["Manager"])
     folder = api.content.create(container=portal, type="Folder", id="folder")
     api.content.create(container=portal, type="Folder", id="archive")
     doc = api.content.create(container=folder, type="Document", id="doc")

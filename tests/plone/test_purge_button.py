@@ -7,7 +7,6 @@ from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
 from plone import api
-from tests.plone.test_callback import storage  # noqa: F401
 from tests.plone.test_controlpanel import browser  # noqa: F401
 from tests.plone.test_controlpanel import manager  # noqa: F401
 from tests.plone.test_controlpanel import panel_url  # noqa: F401

@@ -12,7 +12,6 @@ from tests.plone.test_tracking_view import is_tracked_directly
 from tests.plone.test_tracking_view import log_rows
 from tests.plone.test_tracking_view import post
 from tests.plone.test_tracking_view import site  # noqa: F401 (fixture)
-from tests.plone.test_tracking_view import storage  # noqa: F401 (fixture)
 from tests.plone.test_tracking_view import tab_urls
 from zExceptions import Unauthorized
 import pytest

@@ -16,7 +16,6 @@ from slc.clicktracker.interfaces import IContentIsTracked
 from urllib.parse import urlencode
 from zExceptions import Forbidden
 from zope.component import getGlobalSiteManager
-from zope.component import getUtility
 from zope.interface import alsoProvides
 import csv
 import io
@@ -63,15 +62,6 @@ def site(functional):
     api.content.transition(obj=doc, transition="publish")
     transaction.commit()
     return portal
-
-
-@pytest.fixture
-def storage(functional, site):
-    api.portal.set_registry_record("slc.clicktracker.dsn", functional["pg_dsn"])
-    transaction.commit()
-    storage = getUtility(IClickStorage)
-    storage.setup_database()
-    return storage
 
 
 def browser_as(functional, name):

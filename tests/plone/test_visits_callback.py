@@ -14,7 +14,6 @@ from tests.plone.test_callback import FORM
 from tests.plone.test_callback import content  # noqa: F401
 from tests.plone.test_callback import fresh_nonces  # noqa: F401
 from tests.plone.test_callback import hits
-from tests.plone.test_callback import storage  # noqa: F401
 from tests.plone.test_viewlet import open_browser
 from tests.plone.test_viewlet import the_script
 from urllib.parse import urlencode

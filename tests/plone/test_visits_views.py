@@ -12,7 +12,6 @@ from plone.app.testing import TEST_USER_NAME
 from plone.app.testing import TEST_USER_PASSWORD
 from plone.testing.zope import Browser
 from slc.clicktracker.interfaces import IClickStorage
-from tests.plone.test_callback import storage  # noqa: F401
 from tests.plone.test_viewlet import UA
 from tests.plone.test_visits_callback import ListStorage
 from tests.plone.test_visits_callback import clock  # noqa: F401

@@ -374,7 +374,8 @@ def test_spool_keeps_the_visit_fields(tmp_path):
     storage.close()
 
 
-def test_a_spool_file_from_before_visits_still_opens(tmp_path):
+def old_spool_file(tmp_path):
+    """A spool file as written before visits existed, holding one hit by bob."""
     path = tmp_path / "old.sqlite"
     db = sqlite3.connect(path)
     db.execute(
@@ -388,6 +389,11 @@ def test_a_spool_file_from_before_visits_still_opens(tmp_path):
     )
     db.commit()
     db.close()
+    return path
+
+
+def test_a_spool_file_from_before_visits_still_opens(tmp_path):
+    path = old_spool_file(tmp_path)
     spool = Spool(path)
     ((_, old),) = spool.peek(5)
     assert (old.member, old.at, old.visit_id, old.new_visit_id) == (
@@ -406,19 +412,7 @@ def test_a_spool_file_from_before_visits_still_opens(tmp_path):
 
 
 def test_old_spooled_hits_replay_as_plain_hits(pg_dsn, tmp_path):
-    path = tmp_path / "old.sqlite"
-    db = sqlite3.connect(path)
-    db.execute(
-        "CREATE TABLE hits (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, "
-        "member TEXT NOT NULL, path TEXT NOT NULL, url TEXT NOT NULL, uid TEXT, "
-        "referrer TEXT, title TEXT)"
-    )
-    db.execute(
-        "INSERT INTO hits (at, member, path, url) VALUES (?, 'bob', '/Plone/o', 'u')",
-        (at(0).isoformat(),),
-    )
-    db.commit()
-    db.close()
+    path = old_spool_file(tmp_path)
     storage = PostgresqlStorage(pg_dsn, spool_path=path)
     storage.setup_database()  # which starts replaying in the background
     storage.replay()  # waits for that, or does it
