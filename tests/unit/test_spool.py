@@ -59,6 +59,9 @@ def test_survives_reopening(tmp_path):
     spool.close()
     again = Spool(tmp_path / "spool.sqlite")
     assert [h for _, h in again.peek(5)] == [hit(1)]
+    # The backlog is known from the file, not only from this object's appends.
+    assert again.has_backlog()
+    assert not Spool(tmp_path / "empty.sqlite").has_backlog()
 
 
 def test_ids_are_never_reused(tmp_path):

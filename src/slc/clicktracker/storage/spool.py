@@ -4,7 +4,11 @@ SQLite in WAL mode with ``synchronous=FULL``: once ``append`` returns True the
 hit survives a crash of the process or the machine. One spool file belongs to
 one process (one Zope instance); the connection is shared by all threads of
 that process behind a lock. Sizes are always read from the file, so two
-Spool objects on the same file (e.g. after a DSN change) stay consistent.
+Spool objects on the same file (e.g. after a DSN change) agree on them.
+Whether there is a backlog is asked on every hit, so it is kept in memory:
+read from the file when the spool is opened, then updated by this object's
+own appends and deletes. Only one Spool object at a time writes to a file
+(the storage utility closes the old one before it opens a new one).
 """
 
 from collections import namedtuple
@@ -70,6 +74,7 @@ class Spool:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute(SCHEMA)
         self._add_columns()
+        self._backlog = self._size() > 0
 
     def _add_columns(self):
         have = {row[1] for row in self._db.execute("PRAGMA table_info(hits)")}
@@ -90,9 +95,7 @@ class Spool:
         return self._db.execute("SELECT count(*) FROM hits").fetchone()[0]
 
     def has_backlog(self):
-        with self._lock:
-            row = self._db.execute("SELECT EXISTS (SELECT 1 FROM hits)").fetchone()
-        return bool(row[0])
+        return self._backlog
 
     def append(self, hit):
         """Store ``hit``; False (and a warning once per episode) when full."""
@@ -112,6 +115,7 @@ class Spool:
                 f"VALUES ({', '.join('?' * len(FIELDS))})",
                 (hit.at.isoformat(), *hit[1:]),
             )
+            self._backlog = True
             self._full = False
             return True
 
@@ -151,6 +155,7 @@ class Spool:
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
+            self._backlog = self._size() > 0
             return deleted
 
     def close(self):

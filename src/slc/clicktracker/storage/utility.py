@@ -19,15 +19,14 @@ live in a module-level dict shared by all threads.
 
 from App.config import getConfiguration
 from pathlib import Path
-from plone import api
-from plone.api.exc import InvalidParameterError
+from plone.registry.interfaces import IRegistry
 from slc.clicktracker.interfaces import IClickStorage
 from slc.clicktracker.interfaces import IClickStorageAdmin
 from slc.clicktracker.interfaces import IVisitStorage
 from slc.clicktracker.storage import PostgresqlStorage
 from slc.clicktracker.storage import StorageError
+from zope.component import queryUtility
 from zope.interface import implementer
-from zope.interface.interfaces import ComponentLookupError
 import functools
 import logging
 import os
@@ -60,10 +59,9 @@ def registry_dsn():
     Outside a site (no registry utility) or before the add-on is installed
     (no record) this is simply "", never an error.
     """
-    try:
-        value = api.portal.get_registry_record(RECORD, default="")
-    except (ComponentLookupError, InvalidParameterError):
-        return ""
+    # The registry itself, not plone.api: this runs for every hit.
+    registry = queryUtility(IRegistry)
+    value = registry.get(RECORD) if registry is not None else None
     return (value or "").strip()
 
 
