@@ -101,6 +101,8 @@ def test_cookie_round_trip_continues_the_visit(functional, content, clock):
     read(browser, content["doc"])
     clock.advance(minutes=5)
     read(browser, content["other"])
+    # The browser still has the cookie; it is not signed and sent again.
+    assert not [c for c in set_cookies(browser) if c.startswith(COOKIE)]
     (visit,) = all_visits()
     assert visit.hits == 2
     assert visit.last_hit - visit.started == timedelta(minutes=5)
@@ -129,6 +131,10 @@ def test_idle_visit_expires(functional, content, clock):
     newer, older = all_visits()
     assert (older.hits, newer.hits) == (2, 1)
     assert newer.started == clock()
+    # The cookie is replaced with the new visit's id.
+    (header,) = [c for c in set_cookies(browser) if c.startswith(COOKIE + "=")]
+    assert header.startswith(f"{COOKIE}={newer.visit_id}.")
+    assert browser.cookies[COOKIE].startswith(newer.visit_id + ".")
 
 
 def test_idle_timeout_setting(functional, content, clock):
@@ -187,8 +193,8 @@ def test_cookie_name_setting(functional, content, clock):
     set_record("visit_cookie_name", "reading_session")
     browser = open_browser(functional, "alice")
     read(browser, content["doc"])
-    read(browser, content["other"])
     assert any(c.startswith("reading_session=") for c in set_cookies(browser))
+    read(browser, content["other"])
     assert len(all_visits()) == 1
 
 
@@ -201,7 +207,7 @@ def test_members_get_their_own_visits(functional, content, clock):
 def test_secure_cookie_over_https(functional, content):
     request = functional["request"]
     request.other["SERVER_URL"] = "https://example.org"
-    visits.set_cookie(request, "0123456789abcdef")
+    visits.set_cookie(request, "0123456789abcdef", api.portal.get())
     cookie = request.response.cookies[COOKIE]
     assert cookie["Secure"] is True
     assert cookie["HttpOnly"] is True

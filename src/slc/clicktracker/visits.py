@@ -116,28 +116,19 @@ def verify(keys, site, value):
 # -- Plone side ---------------------------------------------------------------
 
 
-def _site():
-    from plone import api
-
-    return token.site_key(api.portal.get())
-
-
-def make_cookie_value(visit_id):
-    return sign(token._keyring().current, _site(), visit_id)
-
-
-def read_cookie(request, config=None):
+def read_cookie(request, signing, config=None):
     """The verified visit id of ``request``'s visit cookie, or None.
 
-    None also when there is no cookie; a cookie that does not verify is
-    logged as a WARNING with the client's address.
+    ``signing`` is the site's ``token.Signing``. None also when there is no
+    cookie; a cookie that does not verify is logged as a WARNING with the
+    client's address.
     """
     config = config or settings()
     value = request.cookies.get(config.cookie_name)
     if not value:
         return None
     try:
-        return verify(list(token._keyring()), _site(), value)
+        return verify(signing.keys, signing.site, value)
     except VisitCookieError as error:
         logger.warning(
             "Refused the visit cookie sent by %s (%s): starting a new visit",
@@ -155,21 +146,22 @@ def client_address(request):
         return "unknown address"
 
 
-def set_cookie(request, visit_id, config=None):
-    """Put ``visit_id``, signed, into the response's visit cookie."""
-    from plone import api
+def set_cookie(request, visit_id, portal, signing=None, config=None):
+    """Put ``visit_id``, signed, into the response's visit cookie.
 
+    The cookie lives as long as a visit may (the maximum age), counted from
+    when it is set; the callback sets it only when the visit id changes.
+    """
     config = config or settings()
-    portal_path = api.portal.get().absolute_url_path() or "/"
+    signing = signing or token.signing(portal)
     secure = request.get("SERVER_URL", "").lower().startswith("https:")
     request.response.setCookie(
         config.cookie_name,
-        make_cookie_value(visit_id),
-        path=portal_path,
+        sign(signing.keys[0], signing.site, visit_id),
+        path=portal.absolute_url_path() or "/",
         http_only=True,
         same_site="Lax",
         secure=secure,
-        # The browser forgets the cookie when the visit could not go on anyway.
         max_age=config.max_age,
     )
 

@@ -18,8 +18,9 @@ Answers:
 
 With a storage that offers visits (``IVisitStorage``), the hit goes into the
 visit named by the signed visit cookie (see ``slc.clicktracker.visits``), or
-starts a new one, and the answer sets the cookie; other storages get
-``logAccess``. Then the events of ``slc.clicktracker.events`` are notified.
+starts a new one, and then the answer sets the cookie (only then: an
+unchanged cookie is not sent again); other storages get ``logAccess``.
+Then the events of ``slc.clicktracker.events`` are notified.
 A bot's callback is dropped, or, with the setting "record", stored as a bot
 visit (only with a visit storage: the plain access log has no bot flag).
 
@@ -30,7 +31,6 @@ A storage failure is logged as a warning and still answered with 204.
 
 from Acquisition import aq_inner
 from plone import api
-from plone.uuid.interfaces import IUUID
 from Products.Five.browser import BrowserView
 from slc.clicktracker import events
 from slc.clicktracker import token
@@ -142,23 +142,35 @@ class ClickTrackerCallback(BrowserView):
         visit_storage = visits.visit_storage(storage)
         if bot and visit_storage is None:
             raise Refused("bot, and the storage cannot mark bot visits")
+        # The path comes from the server's context, never from the client.
+        path = "/".join(context.getPhysicalPath())
+        uid = token.uid_of(context)
+        # Looked up once: a callback is cheap, or tracking slows the site.
+        signing = token.signing(portal)
         try:
-            # Last: it uses the token up.
-            token.verify_token(token_, member, context, portal)
+            # Last: it uses the token up. The object key is as in object_key().
+            token.check(
+                signing.keys,
+                token_,
+                member,
+                uid or path,
+                signing.site,
+                nonces=token.NONCES,
+            )
         except token.TokenError as error:
             raise Refused(f"token {error.reason}") from None
-        # The path comes from the server's context, never from the client.
         hit = {
             "member": member,
-            "path": "/".join(context.getPhysicalPath()),
+            "path": path,
             "url": without_fragment(url),
-            "uid": IUUID(context, None),
+            "uid": uid,
             "referrer": referrer or None,
         }
         if visit_storage is None:
             self.log_access(storage, hit, _title(context))
         else:
-            self.log_visit(visit_storage, hit, _title(context), config, bot)
+            title = _title(context)
+            self.log_visit(visit_storage, hit, title, config, bot, portal, signing)
 
     def log_access(self, storage, hit, title):
         when = visits.now()
@@ -176,8 +188,8 @@ class ClickTrackerCallback(BrowserView):
             return
         self.notify_hit(hit, None, False, when, False)
 
-    def log_visit(self, storage, hit, title, config, bot):
-        visit_id = visits.read_cookie(self.request, config)
+    def log_visit(self, storage, hit, title, config, bot, portal, signing):
+        visit_id = visits.read_cookie(self.request, signing, config)
         when = visits.now()
         user_agent = self.request.getHeader("User-Agent") or ""
         result = storage.logVisit(
@@ -194,8 +206,11 @@ class ClickTrackerCallback(BrowserView):
             idle_timeout=config.idle_timeout,
             max_age=config.max_age,
         )
-        if result.visit_id:
-            visits.set_cookie(self.request, result.visit_id, config)
+        if result.visit_id and result.visit_id != visit_id:
+            # A new visit, or the one that replaced a stale id. An unchanged
+            # cookie is not sent again: it expires when the visit could not
+            # go on anyway, and signing it on every hit costs throughput.
+            visits.set_cookie(self.request, result.visit_id, portal, signing, config)
         if not result.stored:
             logger.warning("The click storage lost a hit on %s", self.request.URL)
             return
