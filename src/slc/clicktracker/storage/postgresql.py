@@ -4,7 +4,6 @@ Usable without Zope: ``PostgresqlStorage(dsn="host=... dbname=...")``.
 """
 
 from collections import namedtuple
-from contextlib import contextmanager
 from datetime import UTC
 from datetime import datetime
 from itertools import groupby
@@ -320,15 +319,6 @@ class PostgresqlStorage:
                 self._pool = pool
             return self._pool
 
-    @contextmanager
-    def _slot(self):
-        if not self._slots.acquire(timeout=max(self.connect_timeout, 0.1)):
-            raise Busy(f"all {self.pool_size} database connections are busy")
-        try:
-            yield
-        finally:
-            self._slots.release()
-
     def _checkout(self, pool):
         # Connections older than the last detected breakage (e.g. from before a
         # server restart) are dropped unused rather than failing a hit.
@@ -346,7 +336,11 @@ class PostgresqlStorage:
         """``work(cursor)`` on a pooled connection, once more if it was dead."""
         pool = self._get_pool()
         for attempt in (1, 2):
-            with self._slot():
+            # Plain acquire/release rather than a generator context manager:
+            # this runs for every hit.
+            if not self._slots.acquire(timeout=max(self.connect_timeout, 0.1)):
+                raise Busy(f"all {self.pool_size} database connections are busy")
+            try:
                 conn = self._checkout(pool)
                 try:
                     with conn.cursor() as cur:
@@ -363,6 +357,8 @@ class PostgresqlStorage:
                     raise
                 pool.putconn(conn)
                 return result
+            finally:
+                self._slots.release()
 
     # -- back-off -----------------------------------------------------------
 
