@@ -19,6 +19,9 @@ import transaction
 
 SITE_ID = "Plone"
 MEMBERS = {"alice": "Alice Archer", "bob": "Bob Baker"}
+# bob edits the board meeting's documents (and so manages their tracking);
+# alice only reads them.
+EDITORS = ("bob",)
 DOCUMENTS = {
     "agenda": ("Agenda", "Items for the next board meeting."),
     "budget-proposal": ("Budget proposal", "The proposal we vote on."),
@@ -84,6 +87,8 @@ def ensure_content(site):
         api.content.transition(folder, "publish")
     folder = site["board-meeting"]
     tracking.enable(folder)
+    for userid in EDITORS:
+        api.user.grant_roles(username=userid, obj=folder, roles=["Editor"])
     for docid, (title, text) in DOCUMENTS.items():
         if docid not in folder:
             doc = api.content.create(

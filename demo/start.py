@@ -126,8 +126,11 @@ def print_credentials(var, port):
     print(f"  Demo site:  {url}")
     admin = os.environ["DEMO_ADMIN_USER"], os.environ["DEMO_ADMIN_PASSWORD"]
     print(f"  Manager:    {admin[0]} / {admin[1]}")
+    roles = {"alice": "reads", "bob": "edits"}
     for userid, password in sorted(members.items()):
-        print(f"  Member:     {userid} / {password}")
+        what = roles.get(userid, "")
+        what = f"   ({what} the board meeting's documents)" if what else ""
+        print(f"  Member:     {userid} / {password}{what}")
     print(f"  Tracked:    {url}/board-meeting")
     print("  Stop with Ctrl-C.")
     print(flush=True)

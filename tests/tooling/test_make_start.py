@@ -73,6 +73,13 @@ def test_make_start_demo(var, page):
             timeout=30,
         )
         assert "++resource++slc.clicktracker/clicktracker.js" in agenda.text
+
+        # bob edits the folder, so he manages its tracking; alice may not.
+        tab = f"{demo.url}/board-meeting/@@tracking"
+        editor = requests.get(tab, auth=("bob", creds["bob"]), timeout=30)
+        assert editor.status_code == 200 and "tracked directly" in editor.text
+        reader = requests.get(tab, auth=("alice", creds["alice"]), timeout=30)
+        assert "insufficient-privileges" in reader.url
     finally:
         assert demo.interrupt() == 0, "".join(demo.output)[-3000:]
     assert not postmaster_running(var), "PostgreSQL left running after Ctrl-C"
