@@ -1,12 +1,28 @@
-"""Plone layers as pytest fixtures: integration, functional, acceptance."""
+"""Plone layers as pytest fixtures, and the fixtures several modules share."""
 
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from plone import api
+from plone.app.testing import SITE_OWNER_NAME
+from plone.app.testing import SITE_OWNER_PASSWORD
+from plone.app.testing import TEST_USER_ID
+from plone.app.testing import setRoles
+from plone.testing.zope import Browser
 from pytest_plone import fixtures_factory
+from slc.clicktracker import token
+from slc.clicktracker import tracking
+from slc.clicktracker import visits
 from slc.clicktracker.interfaces import IClickStorage
 from slc.clicktracker.storage import utility
 from slc.clicktracker.testing import ACCEPTANCE_TESTING
 from slc.clicktracker.testing import FUNCTIONAL_TESTING
 from slc.clicktracker.testing import INTEGRATION_TESTING
+from tests.plone.helpers import LIVE_MEMBER
+from tests.plone.helpers import LIVE_PASSWORD
+from tests.plone.helpers import PASSWORD
+from tests.plone.helpers import ROLE_PASSWORD
+from tests.plone.helpers import ROLE_USERS
 from zope.component import getUtility
 import pytest
 import transaction
@@ -40,3 +56,148 @@ def storage(functional):
     storage = getUtility(IClickStorage)
     storage.setup_database()
     return storage
+
+
+# -- content and members ------------------------------------------------------
+
+
+def published_content(functional, doc_title):
+    """A published folder with two documents, and two members, committed."""
+    portal = functional["portal"]
+    setRoles(portal, TEST_USER_ID, ["Manager"])
+    folder = api.content.create(portal, "Folder", id="folder", title="Folder")
+    doc = api.content.create(folder, "Document", id="doc", title=doc_title)
+    other = api.content.create(folder, "Document", id="other", title="Other")
+    for obj in (folder, doc, other):
+        api.content.transition(obj, "publish")
+    for name in ("alice", "bob"):
+        api.user.create(email=f"{name}@example.org", username=name, password=PASSWORD)
+    transaction.commit()
+    return {"portal": portal, "folder": folder, "doc": doc, "other": other}
+
+
+@pytest.fixture
+def untracked_content(functional):
+    """Nothing tracked; the document's title has quotes in it."""
+    return published_content(functional, 'The "doc"')
+
+
+@pytest.fixture
+def tracked_content(functional, storage):
+    """The folder is tracked, on a database of this test's own."""
+    content = published_content(functional, "The doc")
+    tracking.enable(content["folder"])
+    transaction.commit()
+    return content
+
+
+@pytest.fixture
+def roles_site(functional):
+    """A user of each role and a folder with a document, committed for the browser."""
+    portal = functional["portal"]
+    setRoles(portal, TEST_USER_ID, ["Manager"])
+    # Day boundaries of the time window are in the site's time zone.
+    api.portal.set_registry_record("plone.portal_timezone", "UTC")
+    for name, (fullname, roles) in ROLE_USERS.items():
+        api.user.create(
+            email=f"{name}@example.org",
+            username=name,
+            password=ROLE_PASSWORD,
+            roles=roles,
+            properties={"fullname": fullname},
+        )
+    folder = api.content.create(
+        container=portal, type="Folder", id="folder", title="Minutes"
+    )
+    doc = api.content.create(container=folder, type="Document", id="doc", title="Doc")
+    # Published, so that a Member can view it and only the tab refuses him.
+    api.content.transition(obj=folder, transition="publish")
+    api.content.transition(obj=doc, transition="publish")
+    transaction.commit()
+    return portal
+
+
+@pytest.fixture
+def live_site(acceptance):
+    """The live server's site: member carol, a tracked meeting folder, storage."""
+    portal = acceptance["portal"]
+    api.portal.set_registry_record("slc.clicktracker.dsn", acceptance["pg_dsn"])
+    transaction.commit()
+    getUtility(IClickStorage).setup_database()
+    with api.env.adopt_roles(["Manager"]):
+        api.user.create(
+            username=LIVE_MEMBER,
+            email="carol@example.org",
+            password=LIVE_PASSWORD,
+            properties={"fullname": "Carol Chair"},
+        )
+        folder = api.content.create(
+            container=portal, type="Folder", id="meeting", title="Meeting"
+        )
+        tracking.enable(folder)
+        for docid in ("minutes", "agenda"):
+            api.content.create(
+                container=folder, type="Document", id=docid, title=docid.title()
+            )
+        api.content.create(
+            container=portal, type="Document", id="news", title="Untracked news"
+        )
+        for obj in (folder, folder["minutes"], folder["agenda"], portal["news"]):
+            api.content.transition(obj, "publish")
+    transaction.commit()
+    return portal
+
+
+# -- the control panel --------------------------------------------------------
+
+
+@pytest.fixture
+def browser(functional):
+    """A testbrowser, not logged in."""
+    browser = Browser(functional["app"])
+    browser.handleErrors = False
+    return browser
+
+
+@pytest.fixture
+def owner_browser(browser):
+    """A browser logged in as the site owner."""
+    browser.addHeader("Authorization", f"Basic {SITE_OWNER_NAME}:{SITE_OWNER_PASSWORD}")
+    return browser
+
+
+@pytest.fixture
+def panel_url(functional):
+    return f"{functional['portal'].absolute_url()}/@@clicktracker-controlpanel"
+
+
+# -- tokens and visits --------------------------------------------------------
+
+
+# Not autouse: only the callback modules had it, they ask for it in pytestmark.
+@pytest.fixture
+def fresh_nonces():
+    """The tokens' replay cache, emptied before and after the test."""
+    token.NONCES.clear()
+    yield
+    token.NONCES.clear()
+
+
+class Clock:
+    """Stands in for visits.now: time passes when the test says so."""
+
+    def __init__(self):
+        self.current = datetime(2031, 5, 6, 9, 0, tzinfo=UTC)
+
+    def __call__(self):
+        return self.current
+
+    def advance(self, **kw):
+        self.current += timedelta(**kw)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(visits, "now", clock)
+    return clock

@@ -1,19 +1,12 @@
 """Bot patterns and the visit settings in the registry and the control panel."""
 
-# Fixtures are shared by importing them; tests take them as parameters.
-# ruff: noqa: F811
-
 from plone import api
 from plone.registry.interfaces import IRegistry
 from slc.clicktracker import bots
 from slc.clicktracker import tracking
-from tests.plone.test_controlpanel import browser  # noqa: F401
-from tests.plone.test_controlpanel import manager  # noqa: F401
-from tests.plone.test_controlpanel import panel_url  # noqa: F401
-from tests.plone.test_viewlet import content  # noqa: F401
-from tests.plone.test_viewlet import no_script
-from tests.plone.test_viewlet import open_browser
-from tests.plone.test_viewlet import the_script
+from tests.plone.helpers import no_script
+from tests.plone.helpers import open_browser
+from tests.plone.helpers import the_script
 from zope.component import getUtility
 import pytest
 import transaction
@@ -37,13 +30,13 @@ def test_defaults(functional):
     assert get("bot_patterns") == bots.format_lines(bots.DEFAULT_PATTERNS)
 
 
-def test_configured_patterns_decide(functional, content):
-    tracking.enable(content["doc"])
+def test_configured_patterns_decide(functional, untracked_content):
+    tracking.enable(untracked_content["doc"])
     api.portal.set_registry_record(
         PREFIX + "bot_patterns", ["Intranet checker: acme-check/\\d"]
     )
     transaction.commit()
-    url = content["doc"].absolute_url()
+    url = untracked_content["doc"].absolute_url()
     assert no_script(open_browser(functional, "alice", ua=CHECKER_UA), url)
     # Only the configured list applies: curl is no bot any more.
     the_script(open_browser(functional, "alice", ua="curl/8.5.0"), url)
@@ -64,18 +57,18 @@ def test_outside_a_site_the_defaults_apply():
     )
 
 
-def test_form_saves_the_new_settings(functional, manager, panel_url):
-    manager.open(panel_url)
-    manager.getControl(name="form.widgets.visit_cookie_name").value = "reading"
-    manager.getControl(name="form.widgets.idle_timeout").value = "30"
-    manager.getControl(name="form.widgets.max_visit_age").value = "120"
-    manager.getControl(name="form.widgets.retention_days").value = "90"
-    manager.getControl(name="form.widgets.bot_callbacks:list").value = ["record"]
-    manager.getControl(
+def test_form_saves_the_new_settings(functional, owner_browser, panel_url):
+    owner_browser.open(panel_url)
+    owner_browser.getControl(name="form.widgets.visit_cookie_name").value = "reading"
+    owner_browser.getControl(name="form.widgets.idle_timeout").value = "30"
+    owner_browser.getControl(name="form.widgets.max_visit_age").value = "120"
+    owner_browser.getControl(name="form.widgets.retention_days").value = "90"
+    owner_browser.getControl(name="form.widgets.bot_callbacks:list").value = ["record"]
+    owner_browser.getControl(
         name="form.widgets.bot_patterns"
     ).value = "Intranet checker: acme-check/\\d\nUptime: (?:uptime|status)-probe"
-    manager.getControl("Save").click()
-    assert "Changes saved" in manager.contents
+    owner_browser.getControl("Save").click()
+    assert "Changes saved" in owner_browser.contents
     assert get("visit_cookie_name") == "reading"
     assert (get("idle_timeout"), get("max_visit_age"), get("retention_days")) == (
         30,
@@ -99,42 +92,42 @@ def test_form_saves_the_new_settings(functional, manager, panel_url):
 )
 def test_form_refuses_invalid_patterns(
     functional,
-    manager,
+    owner_browser,
     panel_url,
     lines,
     fragment,
 ):
-    manager.open(panel_url)
-    manager.getControl(name="form.widgets.bot_patterns").value = lines
-    manager.getControl("Save").click()
-    assert "Changes saved" not in manager.contents
-    assert "There were some errors" in manager.contents
-    assert f"{fragment} (" in manager.contents
-    assert "is not valid" in manager.contents
+    owner_browser.open(panel_url)
+    owner_browser.getControl(name="form.widgets.bot_patterns").value = lines
+    owner_browser.getControl("Save").click()
+    assert "Changes saved" not in owner_browser.contents
+    assert "There were some errors" in owner_browser.contents
+    assert f"{fragment} (" in owner_browser.contents
+    assert "is not valid" in owner_browser.contents
     assert get("bot_patterns") == bots.format_lines(bots.DEFAULT_PATTERNS)
 
 
-def test_form_names_the_broken_line(functional, manager, panel_url):
-    manager.open(panel_url)
-    manager.getControl(
+def test_form_names_the_broken_line(functional, owner_browser, panel_url):
+    owner_browser.open(panel_url)
+    owner_browser.getControl(
         name="form.widgets.bot_patterns"
     ).value = "Fine: ok\nBroken: (unclosed"
-    manager.getControl("Save").click()
-    assert "Line 2 (“Broken: (unclosed”) is not valid" in manager.contents
-    assert "missing )" in manager.contents
+    owner_browser.getControl("Save").click()
+    assert "Line 2 (“Broken: (unclosed”) is not valid" in owner_browser.contents
+    assert "missing )" in owner_browser.contents
 
 
 @pytest.mark.parametrize("name", ["a b", "semi;colon", ""])
 def test_form_refuses_bad_cookie_names(
     functional,
-    manager,
+    owner_browser,
     panel_url,
     name,
 ):
-    manager.open(panel_url)
-    manager.getControl(name="form.widgets.visit_cookie_name").value = name
-    manager.getControl("Save").click()
-    assert "Changes saved" not in manager.contents
+    owner_browser.open(panel_url)
+    owner_browser.getControl(name="form.widgets.visit_cookie_name").value = name
+    owner_browser.getControl("Save").click()
+    assert "Changes saved" not in owner_browser.contents
     assert get("visit_cookie_name") == "__ct_visit"
 
 

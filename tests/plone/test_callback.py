@@ -1,52 +1,28 @@
 """@@clicktracker-callback: what the script reports, and what gets counted."""
 
 from plone import api
-from plone.app.testing import TEST_USER_ID
-from plone.app.testing import setRoles
 from slc.clicktracker import token
 from slc.clicktracker import tracking
 from slc.clicktracker.interfaces import IClickStorage
-from tests.plone.test_viewlet import PASSWORD
-from tests.plone.test_viewlet import UA
-from tests.plone.test_viewlet import open_browser
-from tests.plone.test_viewlet import set_anonymous
-from tests.plone.test_viewlet import the_script
+from tests.plone.helpers import FORM
+from tests.plone.helpers import UA
+from tests.plone.helpers import hits
+from tests.plone.helpers import open_browser
+from tests.plone.helpers import post
+from tests.plone.helpers import set_anonymous
+from tests.plone.helpers import the_script
 from urllib.parse import urlencode
 from zope.component import getGlobalSiteManager
 from zope.component import getUtility
 from zope.interface import implementer
 import logging
-import psycopg2
 import pytest
 import time
 import transaction
 
 
-FORM = "application/x-www-form-urlencoded;charset=UTF-8"  # what sendBeacon sends
-
-
-@pytest.fixture
-def content(functional, storage):
-    """A published, tracked folder with two documents, and two members."""
-    portal = functional["portal"]
-    setRoles(portal, TEST_USER_ID, ["Manager"])
-    folder = api.content.create(portal, "Folder", id="folder", title="Folder")
-    doc = api.content.create(folder, "Document", id="doc", title="The doc")
-    other = api.content.create(folder, "Document", id="other", title="Other")
-    for obj in (folder, doc, other):
-        api.content.transition(obj, "publish")
-    for name in ("alice", "bob"):
-        api.user.create(email=f"{name}@example.org", username=name, password=PASSWORD)
-    tracking.enable(folder)
-    transaction.commit()
-    return {"portal": portal, "folder": folder, "doc": doc, "other": other}
-
-
-@pytest.fixture(autouse=True)
-def fresh_nonces():
-    token.NONCES.clear()
-    yield
-    token.NONCES.clear()
+# The tokens' replay cache starts empty in every test.
+pytestmark = pytest.mark.usefixtures("fresh_nonces")
 
 
 def visit(functional, obj, user="alice", ua=UA):
@@ -56,11 +32,6 @@ def visit(functional, obj, user="alice", ua=UA):
     return browser, attrs["data-token"], attrs["data-callback"]
 
 
-def post(browser, callback, **fields):
-    browser.post(callback, urlencode(fields), FORM)
-    return browser.headers["status"]
-
-
 def report(functional, obj, user="alice", **fields):
     """Visit ``obj`` and send what the script sends; the response status."""
     browser, token_, callback = visit(functional, obj, user)
@@ -68,31 +39,16 @@ def report(functional, obj, user="alice", **fields):
     return post(browser, callback, **fields)
 
 
-def hits(functional):
-    """Every stored hit: (member, path, uid, title, url, referrer)."""
-    conn = psycopg2.connect(functional["pg_dsn"])
-    try:
-        with conn.cursor() as cur:
-            cur.execute(
-                "SELECT h.member, d.path, d.uid, d.title, h.url, h.referrer "
-                "FROM clicktracker.hits h "
-                "JOIN clicktracker.documents d ON d.id = h.document_id ORDER BY h.id"
-            )
-            return cur.fetchall()
-    finally:
-        conn.close()
-
-
-def test_get_not_allowed(functional, content):
-    browser, _token, callback = visit(functional, content["doc"])
+def test_get_not_allowed(functional, tracked_content):
+    browser, _token, callback = visit(functional, tracked_content["doc"])
     browser.open(callback)
     assert browser.headers["status"].startswith("405")
     assert browser.headers["Allow"] == "POST"
     assert not browser.contents
 
 
-def test_hit_recorded(functional, content):
-    doc = content["doc"]
+def test_hit_recorded(functional, tracked_content):
+    doc = tracked_content["doc"]
     browser, token_, callback = visit(functional, doc)
     page = browser.url
     status = post(
@@ -114,29 +70,29 @@ def test_hit_recorded(functional, content):
     assert (row.member, row.count, row.url) == ("alice", 1, page)
 
 
-def test_empty_referrer_stored_as_none(functional, content):
-    assert report(functional, content["doc"]).startswith("204")
+def test_empty_referrer_stored_as_none(functional, tracked_content):
+    assert report(functional, tracked_content["doc"]).startswith("204")
     assert hits(functional)[0][5] is None
 
 
-def test_path_comes_from_the_server(functional, content):
+def test_path_comes_from_the_server(functional, tracked_content):
     # The token and the callback are for "doc"; a client cannot redirect
     # the hit to another document by naming it in the URL.
-    browser, token_, callback = visit(functional, content["doc"])
-    other_url = content["other"].absolute_url()
+    browser, token_, callback = visit(functional, tracked_content["doc"])
+    other_url = tracked_content["other"].absolute_url()
     assert post(browser, callback, token=token_, url=other_url).startswith("204")
     assert [h[1] for h in hits(functional)] == ["/plone/folder/doc"]
 
 
-def test_fragment_dropped(functional, content):
-    browser, token_, callback = visit(functional, content["doc"])
+def test_fragment_dropped(functional, tracked_content):
+    browser, token_, callback = visit(functional, tracked_content["doc"])
     page = browser.url
     post(browser, callback, token=token_, url=page + "#section-2")
     assert hits(functional)[0][4] == page
 
 
-def test_site_root(functional, content):
-    portal = content["portal"]
+def test_site_root(functional, tracked_content):
+    portal = tracked_content["portal"]
     tracking.enable(portal)
     transaction.commit()
     assert report(functional, portal).startswith("204")
@@ -155,10 +111,10 @@ def test_site_root(functional, content):
         "/plone/folder/doc",
     ],
 )
-def test_url_of_another_site_refused(functional, content, url):
+def test_url_of_another_site_refused(functional, tracked_content, url):
     from urllib.parse import urlsplit
 
-    browser, token_, callback = visit(functional, content["doc"])
+    browser, token_, callback = visit(functional, tracked_content["doc"])
     parts = urlsplit(browser.url)
     url = url.format(scheme=parts.scheme, host=parts.netloc)
     assert post(browser, callback, token=token_, url=url).startswith("204")
@@ -178,16 +134,16 @@ def tampered(token_):
         pytest.param(lambda t: "not-a-token", id="garbage"),
     ],
 )
-def test_bad_token_not_counted(functional, content, make_bad):
-    browser, token_, callback = visit(functional, content["doc"])
+def test_bad_token_not_counted(functional, tracked_content, make_bad):
+    browser, token_, callback = visit(functional, tracked_content["doc"])
     bad = make_bad(token_)
     status = post(browser, callback, token=bad, url=browser.url)
     assert status.startswith("400" if bad == "" else "204")
     assert hits(functional) == []
 
 
-def test_expired_token_not_counted(functional, content):
-    doc, portal = content["doc"], content["portal"]
+def test_expired_token_not_counted(functional, tracked_content):
+    doc, portal = tracked_content["doc"], tracked_content["portal"]
     old = time.time() - token.DEFAULT_TTL - 1
     expired = token.make_token("alice", doc, portal, now=old)
     browser, _token, callback = visit(functional, doc)
@@ -195,37 +151,37 @@ def test_expired_token_not_counted(functional, content):
     assert hits(functional) == []
 
 
-def test_replayed_token_counted_once(functional, content):
-    browser, token_, callback = visit(functional, content["doc"])
+def test_replayed_token_counted_once(functional, tracked_content):
+    browser, token_, callback = visit(functional, tracked_content["doc"])
     for _ in range(3):
         assert post(browser, callback, token=token_, url=browser.url).startswith("204")
     assert len(hits(functional)) == 1
 
 
-def test_each_page_load_counts(functional, content):
+def test_each_page_load_counts(functional, tracked_content):
     for _ in range(3):
-        assert report(functional, content["doc"]).startswith("204")
+        assert report(functional, tracked_content["doc"]).startswith("204")
     assert len(hits(functional)) == 3
 
 
-def test_token_of_another_member_not_counted(functional, content):
-    _browser, alices, callback = visit(functional, content["doc"], "alice")
+def test_token_of_another_member_not_counted(functional, tracked_content):
+    _browser, alices, callback = visit(functional, tracked_content["doc"], "alice")
     bob = open_browser(functional, "bob")
-    url = content["doc"].absolute_url()
+    url = tracked_content["doc"].absolute_url()
     assert post(bob, callback, token=alices, url=url).startswith("204")
     assert hits(functional) == []
 
 
-def test_token_of_another_object_not_counted(functional, content):
-    browser, others, _callback = visit(functional, content["other"])
-    callback = content["doc"].absolute_url() + "/@@clicktracker-callback"
+def test_token_of_another_object_not_counted(functional, tracked_content):
+    browser, others, _callback = visit(functional, tracked_content["other"])
+    callback = tracked_content["doc"].absolute_url() + "/@@clicktracker-callback"
     assert post(browser, callback, token=others, url=browser.url).startswith("204")
     assert hits(functional) == []
 
 
-def test_token_of_another_site_not_counted(functional, content):
+def test_token_of_another_site_not_counted(functional, tracked_content):
     # Same member and object, signed by the same key, but for another site.
-    portal, doc = content["portal"], content["doc"]
+    portal, doc = tracked_content["portal"], tracked_content["doc"]
     from slc.clicktracker.token import _keyring
 
     forged = token.sign(
@@ -236,10 +192,10 @@ def test_token_of_another_site_not_counted(functional, content):
     assert hits(functional) == []
 
 
-def test_token_survives_key_rotation(functional, content):
+def test_token_survives_key_rotation(functional, tracked_content):
     from plone.keyring.interfaces import IKeyManager
 
-    browser, token_, callback = visit(functional, content["doc"])
+    browser, token_, callback = visit(functional, tracked_content["doc"])
     getUtility(IKeyManager).rotate("_system")
     transaction.commit()
     assert post(browser, callback, token=token_, url=browser.url).startswith("204")
@@ -247,8 +203,8 @@ def test_token_survives_key_rotation(functional, content):
 
 
 @pytest.mark.parametrize("missing", ["token", "url"])
-def test_missing_field_is_malformed(functional, content, missing):
-    browser, token_, callback = visit(functional, content["doc"])
+def test_missing_field_is_malformed(functional, tracked_content, missing):
+    browser, token_, callback = visit(functional, tracked_content["doc"])
     fields = {"token": token_, "url": browser.url}
     del fields[missing]
     assert post(browser, callback, **fields).startswith("400")
@@ -256,15 +212,15 @@ def test_missing_field_is_malformed(functional, content, missing):
     assert hits(functional) == []
 
 
-def test_repeated_field_is_malformed(functional, content):
-    browser, token_, callback = visit(functional, content["doc"])
+def test_repeated_field_is_malformed(functional, tracked_content):
+    browser, token_, callback = visit(functional, tracked_content["doc"])
     body = urlencode([("token", token_), ("url", browser.url), ("url", browser.url)])
     browser.post(callback, body, FORM)
     assert browser.headers["status"].startswith("400")
 
 
-def test_bot_not_counted(functional, content):
-    browser, token_, callback = visit(functional, content["doc"])
+def test_bot_not_counted(functional, tracked_content):
+    browser, token_, callback = visit(functional, tracked_content["doc"])
     bot = open_browser(functional, "alice", ua="curl/8.5.0")
     assert post(bot, callback, token=token_, url=browser.url).startswith("204")
     assert hits(functional) == []
@@ -273,8 +229,8 @@ def test_bot_not_counted(functional, content):
     assert len(hits(functional)) == 1
 
 
-def test_anonymous_not_counted_when_off(functional, content):
-    doc, portal = content["doc"], content["portal"]
+def test_anonymous_not_counted_when_off(functional, tracked_content):
+    doc, portal = tracked_content["doc"], tracked_content["portal"]
     set_anonymous(True)
     browser, token_, callback = visit(functional, doc, user=None)
     set_anonymous(False)
@@ -286,22 +242,22 @@ def test_anonymous_not_counted_when_off(functional, content):
     assert hits(functional) == []
 
 
-def test_anonymous_counted_when_on(functional, content):
+def test_anonymous_counted_when_on(functional, tracked_content):
     set_anonymous(True)
-    assert report(functional, content["doc"], user=None).startswith("204")
+    assert report(functional, tracked_content["doc"], user=None).startswith("204")
     assert [h[:2] for h in hits(functional)] == [(token.ANONYMOUS, "/plone/folder/doc")]
 
 
-def test_no_longer_tracked_not_counted(functional, content):
-    browser, token_, callback = visit(functional, content["doc"])
-    tracking.disable(content["folder"])
+def test_no_longer_tracked_not_counted(functional, tracked_content):
+    browser, token_, callback = visit(functional, tracked_content["doc"])
+    tracking.disable(tracked_content["folder"])
     transaction.commit()
     assert post(browser, callback, token=token_, url=browser.url).startswith("204")
     assert hits(functional) == []
 
 
-def test_refusals_logged_at_debug(functional, content, caplog):
-    browser, token_, callback = visit(functional, content["doc"])
+def test_refusals_logged_at_debug(functional, tracked_content, caplog):
+    browser, token_, callback = visit(functional, tracked_content["doc"])
     with caplog.at_level(logging.DEBUG, logger="slc.clicktracker"):
         post(browser, callback, token=tampered(token_), url=browser.url)
     (record,) = [r for r in caplog.records if "not counted" in r.getMessage()]
@@ -309,8 +265,8 @@ def test_refusals_logged_at_debug(functional, content, caplog):
     assert "bad signature" in record.getMessage()
 
 
-def test_storage_unreachable(functional, content, caplog):
-    browser, token_, callback = visit(functional, content["doc"])
+def test_storage_unreachable(functional, tracked_content, caplog):
+    browser, token_, callback = visit(functional, tracked_content["doc"])
     api.portal.set_registry_record(
         "slc.clicktracker.dsn", "host=/nonexistent/socket/dir dbname=nothing"
     )
@@ -339,8 +295,8 @@ class RefusingStorage:
 @pytest.mark.parametrize(
     "error", [ValueError("member must not be empty"), RuntimeError("down")]
 )
-def test_storage_error_is_no_error_page(functional, content, caplog, error):
-    browser, token_, callback = visit(functional, content["doc"])
+def test_storage_error_is_no_error_page(functional, tracked_content, caplog, error):
+    browser, token_, callback = visit(functional, tracked_content["doc"])
     gsm = getGlobalSiteManager()
     original = gsm.getUtility(IClickStorage)
     gsm.registerUtility(RefusingStorage(error), IClickStorage)
@@ -355,10 +311,10 @@ def test_storage_error_is_no_error_page(functional, content, caplog, error):
     assert record.levelno == logging.WARNING
 
 
-def test_no_zodb_writes(functional, content):
+def test_no_zodb_writes(functional, tracked_content):
     db = functional["app"]._p_jar.db()
-    browser, token_, callback = visit(functional, content["doc"])
-    pages = [visit(functional, content["doc"]) for _ in range(5)]
+    browser, token_, callback = visit(functional, tracked_content["doc"])
+    pages = [visit(functional, tracked_content["doc"]) for _ in range(5)]
     before = db.lastTransaction()
     for page_browser, page_token, page_callback in pages:
         post(page_browser, page_callback, token=page_token, url=page_browser.url)
@@ -371,13 +327,13 @@ def test_no_zodb_writes(functional, content):
     assert len(hits(functional)) == 6
 
 
-def test_callback_is_doomed(functional, content, monkeypatch):
+def test_callback_is_doomed(functional, tracked_content, monkeypatch):
     # Even a write by something else during the request is never committed.
     from plone.protect.interfaces import IDisableCSRFProtection
     from slc.clicktracker.browser import callback as module
     from zope.interface import alsoProvides
 
-    doc = content["doc"]
+    doc = tracked_content["doc"]
     real_record = module.ClickTrackerCallback.record
 
     def record_and_write(self, *args):

@@ -2,11 +2,8 @@
 
 from lxml import html
 from plone import api
-from plone.app.testing import SITE_OWNER_NAME
-from plone.app.testing import SITE_OWNER_PASSWORD
 from plone.app.testing import TEST_USER_NAME
 from plone.app.testing import TEST_USER_PASSWORD
-from plone.testing.zope import Browser
 from slc.clicktracker.controlpanel.dsn import MASK
 from slc.clicktracker.interfaces import IClickStorage
 from slc.clicktracker.storage.utility import ENV_DSN
@@ -19,25 +16,6 @@ import transaction
 
 RECORD = "slc.clicktracker.dsn"
 INIT_BUTTON = "Initialise or upgrade database"
-
-
-@pytest.fixture
-def browser(functional):
-    browser = Browser(functional["app"])
-    browser.handleErrors = False
-    return browser
-
-
-@pytest.fixture
-def manager(browser):
-    """A browser logged in as the site owner."""
-    login(browser, SITE_OWNER_NAME, SITE_OWNER_PASSWORD)
-    return browser
-
-
-@pytest.fixture
-def panel_url(functional):
-    return f"{functional['portal'].absolute_url()}/@@clicktracker-controlpanel"
 
 
 def login(browser, name, password):
@@ -79,25 +57,25 @@ def test_view_registered(portal, http_request):
     assert view is not None
 
 
-def test_form_saves_dsn(functional, manager):
+def test_form_saves_dsn(functional, owner_browser):
     portal_url = functional["portal"].absolute_url()
-    manager.open(f"{portal_url}/@@overview-controlpanel")
-    manager.getLink("Click tracker settings").click()
-    assert manager.url.endswith("/@@clicktracker-controlpanel")
-    dsn_widget(manager).value = functional["pg_dsn"]
-    manager.getControl("Save").click()
-    assert "Changes saved" in manager.contents
+    owner_browser.open(f"{portal_url}/@@overview-controlpanel")
+    owner_browser.getLink("Click tracker settings").click()
+    assert owner_browser.url.endswith("/@@clicktracker-controlpanel")
+    dsn_widget(owner_browser).value = functional["pg_dsn"]
+    owner_browser.getControl("Save").click()
+    assert "Changes saved" in owner_browser.contents
     assert stored_dsn() == functional["pg_dsn"]
 
 
-def test_empty_dsn_allowed(functional, manager, panel_url):
+def test_empty_dsn_allowed(functional, owner_browser, panel_url):
     set_dsn(functional["pg_dsn"])
-    manager.open(panel_url)
-    dsn_widget(manager).value = ""
-    manager.getControl("Save").click()
-    assert "Changes saved" in manager.contents
+    owner_browser.open(panel_url)
+    dsn_widget(owner_browser).value = ""
+    owner_browser.getControl("Save").click()
+    assert "Changes saved" in owner_browser.contents
     assert not stored_dsn()
-    assert "Not configured" in status_text(manager, "clicktracker-connection")
+    assert "Not configured" in status_text(owner_browser, "clicktracker-connection")
 
 
 @pytest.mark.parametrize(
@@ -108,153 +86,157 @@ def test_empty_dsn_allowed(functional, manager, panel_url):
         ("this is no dsn", 'missing "=" after "this"'),
     ],
 )
-def test_invalid_dsn_is_refused(functional, manager, bad, reason, panel_url):
+def test_invalid_dsn_is_refused(functional, owner_browser, bad, reason, panel_url):
     set_dsn(functional["pg_dsn"])
     cluster = functional["pg_cluster"]
     if bad.startswith("dbname"):
         bad = cluster.dsn("nope")
-    manager.open(panel_url)
-    dsn_widget(manager).value = f"{bad} password=TypedSecret9"
-    manager.getControl("Save").click()
-    assert "Changes saved" not in manager.contents
-    assert "There were some errors" in manager.contents
-    assert "Cannot connect to this database" in manager.contents
-    assert reason in manager.contents
-    assert "TypedSecret9" not in manager.contents
+    owner_browser.open(panel_url)
+    dsn_widget(owner_browser).value = f"{bad} password=TypedSecret9"
+    owner_browser.getControl("Save").click()
+    assert "Changes saved" not in owner_browser.contents
+    assert "There were some errors" in owner_browser.contents
+    assert "Cannot connect to this database" in owner_browser.contents
+    assert reason in owner_browser.contents
+    assert "TypedSecret9" not in owner_browser.contents
     assert stored_dsn() == functional["pg_dsn"]
 
 
-def test_status_not_configured_shows_backlog(functional, manager, panel_url):
+def test_status_not_configured_shows_backlog(functional, owner_browser, panel_url):
     storage = getUtility(IClickStorage)
     for member in ("alice", "bob", "carol"):
         storage.logAccess(member, "/plone/doc", "http://nohost/plone/doc")
-    manager.open(panel_url)
-    assert "Not configured" in status_text(manager, "clicktracker-connection")
-    assert status_text(manager, "clicktracker-backlog").startswith("3 ")
-    assert "Not initialised" in status_text(manager, "clicktracker-schema-version")
+    owner_browser.open(panel_url)
+    assert "Not configured" in status_text(owner_browser, "clicktracker-connection")
+    assert status_text(owner_browser, "clicktracker-backlog").startswith("3 ")
+    assert "Not initialised" in status_text(
+        owner_browser, "clicktracker-schema-version"
+    )
 
 
-def test_status_connected(functional, manager, panel_url):
+def test_status_connected(functional, owner_browser, panel_url):
     set_dsn(functional["pg_dsn"])
     storage = getUtility(IClickStorage)
     version = storage.setup_database()
     storage.logAccess("alice", "/plone/doc", "http://nohost/plone/doc")
     storage.logAccess("alice", "/plone/other", "http://nohost/plone/other")
-    manager.open(panel_url)
-    assert status_text(manager, "clicktracker-connection") == "Connected"
-    assert status_text(manager, "clicktracker-schema-version") == str(version)
-    assert status_text(manager, "clicktracker-hits") == "2"
-    assert status_text(manager, "clicktracker-documents") == "2"
-    assert status_text(manager, "clicktracker-backlog").startswith("0 ")
-    assert "clicktracker-env-override" not in manager.contents
+    owner_browser.open(panel_url)
+    assert status_text(owner_browser, "clicktracker-connection") == "Connected"
+    assert status_text(owner_browser, "clicktracker-schema-version") == str(version)
+    assert status_text(owner_browser, "clicktracker-hits") == "2"
+    assert status_text(owner_browser, "clicktracker-documents") == "2"
+    assert status_text(owner_browser, "clicktracker-backlog").startswith("0 ")
+    assert "clicktracker-env-override" not in owner_browser.contents
 
 
-def test_status_unreachable(functional, manager, panel_url):
+def test_status_unreachable(functional, owner_browser, panel_url):
     set_dsn("host=127.0.0.1 port=1 dbname=x password=StatusSecret7")
-    manager.open(panel_url)
-    connection = status_text(manager, "clicktracker-connection")
+    owner_browser.open(panel_url)
+    connection = status_text(owner_browser, "clicktracker-connection")
     assert "Not connected" in connection
     assert "Connection refused" in connection
-    assert "StatusSecret7" not in manager.contents
+    assert "StatusSecret7" not in owner_browser.contents
 
 
-def test_init_button_creates_schema(functional, manager, panel_url):
+def test_init_button_creates_schema(functional, owner_browser, panel_url):
     set_dsn(functional["pg_dsn"])
-    manager.open(panel_url)
-    assert "Not initialised" in status_text(manager, "clicktracker-schema-version")
-    manager.getControl(INIT_BUTTON).click()
+    owner_browser.open(panel_url)
+    assert "Not initialised" in status_text(
+        owner_browser, "clicktracker-schema-version"
+    )
+    owner_browser.getControl(INIT_BUTTON).click()
     version = getUtility(IClickStorage).status()["schema_version"]
     assert version
-    assert f"The database is ready (schema version {version})" in manager.contents
-    assert status_text(manager, "clicktracker-schema-version") == str(version)
+    assert f"The database is ready (schema version {version})" in owner_browser.contents
+    assert status_text(owner_browser, "clicktracker-schema-version") == str(version)
     assert user_tables(functional["pg_dsn"]) > 0
     # Again: an upgrade with nothing to do.
-    manager.getControl(INIT_BUTTON).click()
-    assert f"The database is ready (schema version {version})" in manager.contents
+    owner_browser.getControl(INIT_BUTTON).click()
+    assert f"The database is ready (schema version {version})" in owner_browser.contents
 
 
-def test_init_button_without_dsn(functional, manager, panel_url):
-    manager.open(panel_url)
-    manager.getControl(INIT_BUTTON).click()
-    assert "The database was not set up" in manager.contents
-    assert "No database is configured" in manager.contents
+def test_init_button_without_dsn(functional, owner_browser, panel_url):
+    owner_browser.open(panel_url)
+    owner_browser.getControl(INIT_BUTTON).click()
+    assert "The database was not set up" in owner_browser.contents
+    assert "No database is configured" in owner_browser.contents
 
 
-def test_init_button_with_unreachable_dsn(functional, manager, panel_url):
+def test_init_button_with_unreachable_dsn(functional, owner_browser, panel_url):
     set_dsn("host=127.0.0.1 port=1 dbname=x password=InitSecret3")
-    manager.open(panel_url)
-    manager.getControl(INIT_BUTTON).click()
-    assert "The database was not set up" in manager.contents
-    assert "Connection refused" in manager.contents
-    assert "InitSecret3" not in manager.contents
+    owner_browser.open(panel_url)
+    owner_browser.getControl(INIT_BUTTON).click()
+    assert "The database was not set up" in owner_browser.contents
+    assert "Connection refused" in owner_browser.contents
+    assert "InitSecret3" not in owner_browser.contents
 
 
-def test_init_button_needs_authenticator(functional, manager, panel_url):
+def test_init_button_needs_authenticator(functional, owner_browser, panel_url):
     set_dsn(functional["pg_dsn"])
-    manager.handleErrors = True
-    manager.raiseHttpErrors = False
+    owner_browser.handleErrors = True
+    owner_browser.raiseHttpErrors = False
     # A forged cross-site POST carries no _authenticator token.
-    manager.post(
+    owner_browser.post(
         panel_url,
         "form.widgets.dsn=&form.buttons.setup_database=go",
     )
-    assert manager.headers["status"].startswith("403")
+    assert owner_browser.headers["status"].startswith("403")
     assert user_tables(functional["pg_dsn"]) == 0
 
 
-def test_save_needs_authenticator(functional, manager, panel_url):
+def test_save_needs_authenticator(functional, owner_browser, panel_url):
     set_dsn(functional["pg_dsn"])
-    manager.handleErrors = True
-    manager.raiseHttpErrors = False
-    manager.post(panel_url, "form.widgets.dsn=&form.buttons.save=Save")
-    assert manager.headers["status"].startswith("403")
+    owner_browser.handleErrors = True
+    owner_browser.raiseHttpErrors = False
+    owner_browser.post(panel_url, "form.widgets.dsn=&form.buttons.save=Save")
+    assert owner_browser.headers["status"].startswith("403")
     assert stored_dsn() == functional["pg_dsn"]
 
 
-def test_keyword_password_masked_and_kept(functional, manager, panel_url):
+def test_keyword_password_masked_and_kept(functional, owner_browser, panel_url):
     secret_dsn = f"{functional['pg_dsn']} password='Kw Secret42'"
     set_dsn(secret_dsn)
-    manager.open(panel_url)
-    assert "Secret42" not in manager.contents
-    assert dsn_widget(manager).value == f"{functional['pg_dsn']} password={MASK}"
-    manager.getControl("Save").click()
-    assert "Changes saved" in manager.contents
-    assert "Secret42" not in manager.contents
+    owner_browser.open(panel_url)
+    assert "Secret42" not in owner_browser.contents
+    assert dsn_widget(owner_browser).value == f"{functional['pg_dsn']} password={MASK}"
+    owner_browser.getControl("Save").click()
+    assert "Changes saved" in owner_browser.contents
+    assert "Secret42" not in owner_browser.contents
     assert stored_dsn() == secret_dsn
 
 
-def test_uri_password_masked_and_kept(functional, manager, panel_url):
+def test_uri_password_masked_and_kept(functional, owner_browser, panel_url):
     secret_dsn = uri_dsn(functional, "Uri/Secret77")
     set_dsn(secret_dsn)
-    manager.open(panel_url)
-    assert "Secret77" not in manager.contents
-    assert MASK in dsn_widget(manager).value
-    manager.getControl("Save").click()
-    assert "Changes saved" in manager.contents
-    assert "Secret77" not in manager.contents
+    owner_browser.open(panel_url)
+    assert "Secret77" not in owner_browser.contents
+    assert MASK in dsn_widget(owner_browser).value
+    owner_browser.getControl("Save").click()
+    assert "Changes saved" in owner_browser.contents
+    assert "Secret77" not in owner_browser.contents
     assert stored_dsn() == secret_dsn
-    assert status_text(manager, "clicktracker-connection").startswith("Connected")
+    assert status_text(owner_browser, "clicktracker-connection").startswith("Connected")
 
 
-def test_password_can_be_changed(functional, manager, panel_url):
+def test_password_can_be_changed(functional, owner_browser, panel_url):
     set_dsn(f"{functional['pg_dsn']} password=OldSecret1")
-    manager.open(panel_url)
-    dsn_widget(manager).value = f"{functional['pg_dsn']} password=NewSecret2"
-    manager.getControl("Save").click()
-    assert "Changes saved" in manager.contents
-    assert "NewSecret2" not in manager.contents
+    owner_browser.open(panel_url)
+    dsn_widget(owner_browser).value = f"{functional['pg_dsn']} password=NewSecret2"
+    owner_browser.getControl("Save").click()
+    assert "Changes saved" in owner_browser.contents
+    assert "NewSecret2" not in owner_browser.contents
     assert stored_dsn() == f"{functional['pg_dsn']} password=NewSecret2"
 
 
-def test_environment_override_shown(functional, manager, monkeypatch, panel_url):
+def test_environment_override_shown(functional, owner_browser, monkeypatch, panel_url):
     monkeypatch.setenv(ENV_DSN, f"{functional['pg_dsn']} password=EnvSecret5")
     getUtility(IClickStorage).setup_database()
-    manager.open(panel_url)
-    override = status_text(manager, "clicktracker-env-override")
+    owner_browser.open(panel_url)
+    override = status_text(owner_browser, "clicktracker-env-override")
     assert ENV_DSN in override
     assert f"password={MASK}" in override
-    assert "EnvSecret5" not in manager.contents
-    assert status_text(manager, "clicktracker-connection") == "Connected"
+    assert "EnvSecret5" not in owner_browser.contents
+    assert status_text(owner_browser, "clicktracker-connection") == "Connected"
 
 
 def test_members_may_not_open_it(functional, browser):
@@ -268,8 +250,8 @@ def test_members_may_not_open_it(functional, browser):
     assert "form.widgets.dsn" not in browser.contents
 
 
-def test_listed_in_site_setup_addons(functional, manager):
+def test_listed_in_site_setup_addons(functional, owner_browser):
     portal_url = functional["portal"].absolute_url()
-    manager.open(f"{portal_url}/prefs_install_products_form")
-    assert "slc.clicktracker" in manager.contents
-    assert "Click tracker settings" in manager.contents
+    owner_browser.open(f"{portal_url}/prefs_install_products_form")
+    assert "slc.clicktracker" in owner_browser.contents
+    assert "Click tracker settings" in owner_browser.contents

@@ -1,22 +1,20 @@
 """Events notified by the tracking callback."""
 
-# Fixtures are shared by importing them; tests take them as parameters.
-# ruff: noqa: F811
-
 from slc.clicktracker import events
-from tests.plone.test_callback import content  # noqa: F401
-from tests.plone.test_callback import fresh_nonces  # noqa: F401
-from tests.plone.test_callback import hits
-from tests.plone.test_callback import post
-from tests.plone.test_viewlet import open_browser
-from tests.plone.test_viewlet import the_script
-from tests.plone.test_visits_callback import all_visits
-from tests.plone.test_visits_callback import clock  # noqa: F401
-from tests.plone.test_visits_callback import read
+from tests.plone.helpers import all_visits
+from tests.plone.helpers import hits
+from tests.plone.helpers import open_browser
+from tests.plone.helpers import post
+from tests.plone.helpers import read
+from tests.plone.helpers import the_script
 from zope.component import getGlobalSiteManager
 from zope.component import provideHandler
 import logging
 import pytest
+
+
+# The tokens' replay cache starts empty in every test.
+pytestmark = pytest.mark.usefixtures("fresh_nonces")
 
 
 @pytest.fixture
@@ -39,9 +37,9 @@ def seen():
         getGlobalSiteManager().unregisterHandler(handler, (interface,))
 
 
-def test_first_hit_starts_a_visit(functional, content, clock, seen):
+def test_first_hit_starts_a_visit(functional, tracked_content, clock, seen):
     browser = open_browser(functional, "alice")
-    read(browser, content["doc"])
+    read(browser, tracked_content["doc"])
     started, hit = seen
     (visit,) = all_visits()
     assert events.IVisitStartedEvent.providedBy(started)
@@ -55,10 +53,10 @@ def test_first_hit_starts_a_visit(functional, content, clock, seen):
     assert (hit.member, hit.path, hit.url) == (
         "alice",
         "/plone/folder/doc",
-        content["doc"].absolute_url(),
+        tracked_content["doc"].absolute_url(),
     )
     assert (hit.uid, hit.visit_id, hit.reload, hit.when, hit.is_bot) == (
-        content["doc"].UID(),
+        tracked_content["doc"].UID(),
         visit.visit_id,
         False,
         clock(),
@@ -67,22 +65,22 @@ def test_first_hit_starts_a_visit(functional, content, clock, seen):
     assert hit.request is not None
 
 
-def test_continued_visit_and_reload(functional, content, clock, seen):
+def test_continued_visit_and_reload(functional, tracked_content, clock, seen):
     browser = open_browser(functional, "alice")
-    read(browser, content["doc"])
+    read(browser, tracked_content["doc"])
     del seen[:]
-    read(browser, content["doc"])
+    read(browser, tracked_content["doc"])
     (hit,) = seen  # no new visit
     assert hit.reload is True
 
 
-def test_visit_ended_when_noticed(functional, content, clock, seen):
+def test_visit_ended_when_noticed(functional, tracked_content, clock, seen):
     browser = open_browser(functional, "alice")
-    read(browser, content["doc"])
+    read(browser, tracked_content["doc"])
     (first,) = all_visits()
     clock.advance(hours=1)
     del seen[:]
-    read(browser, content["other"])
+    read(browser, tracked_content["other"])
     ended, started, hit = seen
     assert events.IVisitEndedEvent.providedBy(ended)
     assert (ended.visit_id, ended.when) == (first.visit_id, clock())
@@ -91,7 +89,7 @@ def test_visit_ended_when_noticed(functional, content, clock, seen):
 
 
 def test_raising_subscriber_does_not_break_tracking(
-    functional, content, clock, seen, caplog
+    functional, tracked_content, clock, seen, caplog
 ):
     def broken(event):
         raise RuntimeError("subscriber bug")
@@ -101,7 +99,7 @@ def test_raising_subscriber_does_not_break_tracking(
     try:
         browser = open_browser(functional, "alice")
         with caplog.at_level(logging.ERROR, logger="slc.clicktracker"):
-            status = read(browser, content["doc"])
+            status = read(browser, tracked_content["doc"])
     finally:
         gsm = getGlobalSiteManager()
         gsm.unregisterHandler(broken, (events.IHitLoggedEvent,))
@@ -118,9 +116,9 @@ def test_raising_subscriber_does_not_break_tracking(
     )
 
 
-def test_no_events_for_refused_hits(functional, content, clock, seen):
+def test_no_events_for_refused_hits(functional, tracked_content, clock, seen):
     browser = open_browser(functional, "alice", ua="curl/8.5.0")
     human = open_browser(functional, "alice")
-    attrs = the_script(human, content["doc"].absolute_url())
+    attrs = the_script(human, tracked_content["doc"].absolute_url())
     post(browser, attrs["data-callback"], token=attrs["data-token"], url=human.url)
     assert seen == []

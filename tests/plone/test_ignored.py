@@ -4,10 +4,9 @@ from Products.Five.browser import BrowserView
 from slc.clicktracker import tracking
 from slc.clicktracker.interfaces import IClickTrackerLayer
 from slc.clicktracker.interfaces import IContentIsIgnored
-from tests.plone.test_viewlet import content  # noqa: F401 (fixture)
-from tests.plone.test_viewlet import no_script
-from tests.plone.test_viewlet import open_browser
-from tests.plone.test_viewlet import script_tags
+from tests.plone.helpers import no_script
+from tests.plone.helpers import open_browser
+from tests.plone.helpers import script_tags
 from zope.component import getGlobalSiteManager
 from zope.component import getMultiAdapter
 from zope.interface import Interface
@@ -40,8 +39,8 @@ def ignored_view():
 
 
 @pytest.fixture
-def tracked_doc(functional, content):  # noqa: F811 (fixture)
-    doc = content["doc"]
+def tracked_doc(functional, untracked_content):
+    doc = untracked_content["doc"]
     tracking.enable(doc)
     transaction.commit()
     return doc

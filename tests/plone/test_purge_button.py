@@ -1,16 +1,10 @@
 """The control panel's "Purge now" button and its link to the visits page."""
 
-# Fixtures are shared by importing them; tests take them as parameters.
-# ruff: noqa: F811
-
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
 from plone import api
-from tests.plone.test_controlpanel import browser  # noqa: F401
-from tests.plone.test_controlpanel import manager  # noqa: F401
-from tests.plone.test_controlpanel import panel_url  # noqa: F401
-from tests.plone.test_visits_callback import visit_storage
+from tests.plone.helpers import visit_storage
 import transaction
 
 
@@ -29,60 +23,60 @@ def log(member, page, days_ago):
     )
 
 
-def test_purges_old_hits_and_visits(functional, storage, manager, panel_url):
+def test_purges_old_hits_and_visits(functional, storage, owner_browser, panel_url):
     for days_ago in (100, 95):
         log("alice", "old", days_ago)
     recent = log("bob", "new", 1).visit_id
     set_retention(30)
-    manager.open(panel_url)
-    manager.getControl(PURGE).click()
-    assert "Purged 2 hits and 2 visits older than 30 days" in manager.contents
+    owner_browser.open(panel_url)
+    owner_browser.getControl(PURGE).click()
+    assert "Purged 2 hits and 2 visits older than 30 days" in owner_browser.contents
     remaining = visit_storage().getVisits(limit=None)
     assert [v.visit_id for v in remaining] == [recent]
     # The access totals stay.
     members = {row.member for row in storage.getLog("/plone")}
     assert members == {"alice", "bob"}
     # Again: nothing left to purge.
-    manager.getControl(PURGE).click()
-    assert "Nothing to purge" in manager.contents
+    owner_browser.getControl(PURGE).click()
+    assert "Nothing to purge" in owner_browser.contents
 
 
-def test_retention_off_purges_nothing(functional, storage, manager, panel_url):
+def test_retention_off_purges_nothing(functional, storage, owner_browser, panel_url):
     log("alice", "old", 400)
-    manager.open(panel_url)
-    manager.getControl(PURGE).click()
-    assert "Retention is off" in manager.contents
+    owner_browser.open(panel_url)
+    owner_browser.getControl(PURGE).click()
+    assert "Retention is off" in owner_browser.contents
     assert len(visit_storage().getVisits(limit=None)) == 1
 
 
-def test_uses_the_saved_retention(functional, storage, manager, panel_url):
+def test_uses_the_saved_retention(functional, storage, owner_browser, panel_url):
     log("alice", "old", 40)
     set_retention(30)
-    manager.open(panel_url)
+    owner_browser.open(panel_url)
     # Typed but not saved: the saved 30 days apply.
-    manager.getControl(name="form.widgets.retention_days").value = "60"
-    manager.getControl(PURGE).click()
-    assert "Purged 1 hits and 1 visits" in manager.contents
+    owner_browser.getControl(name="form.widgets.retention_days").value = "60"
+    owner_browser.getControl(PURGE).click()
+    assert "Purged 1 hits and 1 visits" in owner_browser.contents
 
 
-def test_purge_needs_authenticator(functional, storage, manager, panel_url):
+def test_purge_needs_authenticator(functional, storage, owner_browser, panel_url):
     log("alice", "old", 100)
     set_retention(30)
-    manager.handleErrors = True
-    manager.raiseHttpErrors = False
-    manager.post(panel_url, "form.buttons.purge=Purge")
-    assert manager.headers["status"].startswith("403")
+    owner_browser.handleErrors = True
+    owner_browser.raiseHttpErrors = False
+    owner_browser.post(panel_url, "form.buttons.purge=Purge")
+    assert owner_browser.headers["status"].startswith("403")
     assert len(visit_storage().getVisits(limit=None)) == 1
 
 
-def test_purge_without_database(functional, manager, panel_url):
+def test_purge_without_database(functional, owner_browser, panel_url):
     set_retention(30)
-    manager.open(panel_url)
-    manager.getControl(PURGE).click()
-    assert "Nothing was purged" in manager.contents
+    owner_browser.open(panel_url)
+    owner_browser.getControl(PURGE).click()
+    assert "Nothing was purged" in owner_browser.contents
 
 
-def test_link_to_visits(functional, manager, panel_url):
-    manager.open(panel_url)
-    manager.getLink("Visits and clickstreams").click()
-    assert manager.url.endswith("/@@clicktracker-visits")
+def test_link_to_visits(functional, owner_browser, panel_url):
+    owner_browser.open(panel_url)
+    owner_browser.getLink("Visits and clickstreams").click()
+    assert owner_browser.url.endswith("/@@clicktracker-visits")

@@ -4,12 +4,12 @@ Debian's headless Chromium (Playwright) opens pages as a member would; the
 hits land in the test PostgreSQL through the real callback.
 """
 
-from plone import api
 from plone.app.testing import SITE_OWNER_NAME
 from plone.app.testing import SITE_OWNER_PASSWORD
-from slc.clicktracker import tracking
 from slc.clicktracker.interfaces import IClickStorage
 from tests.conftest import login
+from tests.plone.helpers import LIVE_MEMBER
+from tests.plone.helpers import LIVE_PASSWORD
 from zope.component import getUtility
 import csv
 import io
@@ -19,8 +19,6 @@ import transaction
 
 
 pytestmark = pytest.mark.browser
-
-MEMBER, PASSWORD = "carol", "carol-secret-1"
 
 # Headless Chromium reports every page as visible, even one that is not in
 # front; this presents the page to the script the way a background tab (or
@@ -36,36 +34,6 @@ BACKGROUND_TAB = """
   };
 })();
 """
-
-
-@pytest.fixture
-def site(acceptance):
-    portal = acceptance["portal"]
-    api.portal.set_registry_record("slc.clicktracker.dsn", acceptance["pg_dsn"])
-    transaction.commit()
-    getUtility(IClickStorage).setup_database()
-    with api.env.adopt_roles(["Manager"]):
-        api.user.create(
-            username=MEMBER,
-            email="carol@example.org",
-            password=PASSWORD,
-            properties={"fullname": "Carol Chair"},
-        )
-        folder = api.content.create(
-            container=portal, type="Folder", id="meeting", title="Meeting"
-        )
-        tracking.enable(folder)
-        for docid in ("minutes", "agenda"):
-            api.content.create(
-                container=folder, type="Document", id=docid, title=docid.title()
-            )
-        api.content.create(
-            container=portal, type="Document", id="news", title="Untracked news"
-        )
-        for obj in (folder, folder["minutes"], folder["agenda"], portal["news"]):
-            api.content.transition(obj, "publish")
-    transaction.commit()
-    return portal
 
 
 def hits(portal, path):
@@ -88,59 +56,59 @@ def settle(page):
     page.wait_for_timeout(1000)
 
 
-def test_member_reading_a_tracked_document_counts_once(page, site):
-    portal_url = site.absolute_url()
-    login(page, portal_url, MEMBER, PASSWORD)
+def test_member_reading_a_tracked_document_counts_once(page, live_site):
+    portal_url = live_site.absolute_url()
+    login(page, portal_url, LIVE_MEMBER, LIVE_PASSWORD)
     url = f"{portal_url}/meeting/minutes"
     page.goto(url)
-    rows = wait_for_hits(site, "/plone/meeting", 1)
+    rows = wait_for_hits(live_site, "/plone/meeting", 1)
     settle(page)
-    rows = hits(site, "/plone/meeting")
+    rows = hits(live_site, "/plone/meeting")
     assert [(r.member, r.count, r.url, r.path) for r in rows] == [
-        (MEMBER, 1, url, "/plone/meeting/minutes")
+        (LIVE_MEMBER, 1, url, "/plone/meeting/minutes")
     ]
 
 
-def test_untracked_page_records_nothing(page, site):
-    portal_url = site.absolute_url()
-    login(page, portal_url, MEMBER, PASSWORD)
+def test_untracked_page_records_nothing(page, live_site):
+    portal_url = live_site.absolute_url()
+    login(page, portal_url, LIVE_MEMBER, LIVE_PASSWORD)
     page.goto(f"{portal_url}/news")
     assert page.locator("script[src*='clicktracker']").count() == 0
     settle(page)
-    assert hits(site, "/plone") == []
+    assert hits(live_site, "/plone") == []
 
 
-def test_ignored_view_records_nothing(page, site):
+def test_ignored_view_records_nothing(page, live_site):
     # @@tracking marks its own request IContentIsIgnored.
-    portal_url = site.absolute_url()
+    portal_url = live_site.absolute_url()
     login(page, portal_url, SITE_OWNER_NAME, SITE_OWNER_PASSWORD)
     page.goto(f"{portal_url}/meeting/minutes/@@tracking")
     assert page.locator("script[src*='clicktracker']").count() == 0
     settle(page)
-    assert hits(site, "/plone") == []
+    assert hits(live_site, "/plone") == []
 
 
-def test_background_tab_counts_only_when_brought_to_front(page, site):
-    portal_url = site.absolute_url()
-    login(page, portal_url, MEMBER, PASSWORD)
+def test_background_tab_counts_only_when_brought_to_front(page, live_site):
+    portal_url = live_site.absolute_url()
+    login(page, portal_url, LIVE_MEMBER, LIVE_PASSWORD)
     page.add_init_script(BACKGROUND_TAB)
     page.goto(f"{portal_url}/meeting/agenda")
     assert page.locator("script[src*='clicktracker']").count() == 1
     settle(page)
-    assert hits(site, "/plone/meeting") == []
+    assert hits(live_site, "/plone/meeting") == []
 
     page.evaluate("window.__bringToFront()")
-    rows = wait_for_hits(site, "/plone/meeting", 1)
+    rows = wait_for_hits(live_site, "/plone/meeting", 1)
     settle(page)
-    rows = hits(site, "/plone/meeting")
-    assert [(r.member, r.count) for r in rows] == [(MEMBER, 1)]
+    rows = hits(live_site, "/plone/meeting")
+    assert [(r.member, r.count) for r in rows] == [(LIVE_MEMBER, 1)]
 
 
-def test_manager_sees_the_read_in_tracking_tab_and_csv(page, site):
-    portal_url = site.absolute_url()
-    login(page, portal_url, MEMBER, PASSWORD)
+def test_manager_sees_the_read_in_tracking_tab_and_csv(page, live_site):
+    portal_url = live_site.absolute_url()
+    login(page, portal_url, LIVE_MEMBER, LIVE_PASSWORD)
     page.goto(f"{portal_url}/meeting/minutes")
-    wait_for_hits(site, "/plone/meeting", 1)
+    wait_for_hits(live_site, "/plone/meeting", 1)
     page.context.clear_cookies()
 
     login(page, portal_url, SITE_OWNER_NAME, SITE_OWNER_PASSWORD)
@@ -149,7 +117,7 @@ def test_manager_sees_the_read_in_tracking_tab_and_csv(page, site):
     page.wait_for_url("**/meeting/@@tracking**")
     table = page.locator("table").filter(has_text="Carol Chair")
     assert table.count() == 1
-    assert MEMBER in table.inner_text()
+    assert LIVE_MEMBER in table.inner_text()
     assert f"{portal_url}/meeting/minutes" in table.inner_text()
 
     with page.expect_download() as download_info:
@@ -157,7 +125,7 @@ def test_manager_sees_the_read_in_tracking_tab_and_csv(page, site):
     content = open(download_info.value.path(), encoding="utf-8-sig").read()
     rows = list(csv.reader(io.StringIO(content)))
     # The manager's own view of the folder is a read too; Carol's is ours.
-    carol = [row for row in rows[1:] if MEMBER in row]
+    carol = [row for row in rows[1:] if LIVE_MEMBER in row]
     assert len(carol) == 1
     assert f"{portal_url}/meeting/minutes" in carol[0]
     assert "Carol Chair" in carol[0]

@@ -3,16 +3,15 @@
 from lxml import html
 from plone import api
 from plone.testing.zope import Browser
-from tests.plone.test_tracking_view import DAY
-from tests.plone.test_tracking_view import PASSWORD
-from tests.plone.test_tracking_view import browser_as
-from tests.plone.test_tracking_view import csv_rows
-from tests.plone.test_tracking_view import hit
-from tests.plone.test_tracking_view import is_tracked_directly
-from tests.plone.test_tracking_view import log_rows
-from tests.plone.test_tracking_view import post
-from tests.plone.test_tracking_view import site  # noqa: F401 (fixture)
-from tests.plone.test_tracking_view import tab_urls
+from tests.plone.helpers import DAY
+from tests.plone.helpers import ROLE_PASSWORD
+from tests.plone.helpers import browser_as
+from tests.plone.helpers import csv_rows
+from tests.plone.helpers import hit
+from tests.plone.helpers import is_tracked_directly
+from tests.plone.helpers import log_rows
+from tests.plone.helpers import submit
+from tests.plone.helpers import tab_urls
 from zExceptions import Unauthorized
 import pytest
 import transaction
@@ -30,7 +29,7 @@ MATRIX = {
 
 
 @pytest.fixture
-def logged(storage):  # noqa: F811
+def logged(storage):
     hit(storage, "member", "/plone/folder/doc", DAY)
     return storage
 
@@ -50,10 +49,10 @@ def any_token(browser):
 
 
 @pytest.mark.parametrize(("name", "rights"), MATRIX.items())
-def test_page(functional, site, logged, name, rights):  # noqa: F811
+def test_page(functional, roles_site, logged, name, rights):
     can_manage, can_view_log = rights
     browser = browser_as(functional, name)
-    url = page_url(site["folder"])
+    url = page_url(roles_site["folder"])
     if not (can_manage or can_view_log):
         with pytest.raises(Unauthorized):
             browser.open(url)
@@ -69,14 +68,14 @@ def test_page(functional, site, logged, name, rights):  # noqa: F811
 
 
 @pytest.mark.parametrize(("name", "rights"), MATRIX.items())
-def test_toggle(functional, site, name, rights):  # noqa: F811
+def test_toggle(functional, roles_site, name, rights):
     can_manage, _can_view_log = rights
     browser = browser_as(functional, name)
-    doc = site["folder"]["doc"]
+    doc = roles_site["folder"]["doc"]
     if not can_manage:
         # No page, hence no token: the request is refused before that check.
         with pytest.raises(Unauthorized):
-            post(browser, page_url(doc), tracking_action="enable")
+            submit(browser, page_url(doc), tracking_action="enable")
         assert not is_tracked_directly(doc)
         return
     browser.open(page_url(doc))
@@ -87,10 +86,10 @@ def test_toggle(functional, site, name, rights):  # noqa: F811
 
 
 @pytest.mark.parametrize(("name", "rights"), MATRIX.items())
-def test_csv(functional, site, logged, name, rights):  # noqa: F811
+def test_csv(functional, roles_site, logged, name, rights):
     _can_manage, can_view_log = rights
     browser = browser_as(functional, name)
-    url = f"{page_url(site['folder'])}?format=csv"
+    url = f"{page_url(roles_site['folder'])}?format=csv"
     if not can_view_log:
         with pytest.raises(Unauthorized):
             browser.open(url)
@@ -100,33 +99,33 @@ def test_csv(functional, site, logged, name, rights):  # noqa: F811
 
 
 @pytest.mark.parametrize(("name", "rights"), MATRIX.items())
-def test_tab(functional, site, name, rights):  # noqa: F811
+def test_tab(functional, roles_site, name, rights):
     browser = browser_as(functional, name)
-    doc = site["folder"]["doc"]
+    doc = roles_site["folder"]["doc"]
     browser.open(doc.absolute_url())
     expected = [page_url(doc)] if any(rights) else []
     assert tab_urls(browser) == expected
 
 
-def test_member_gets_plones_insufficient_privileges_page(functional, site):  # noqa: F811
+def test_member_gets_plones_insufficient_privileges_page(functional, roles_site):
     browser = browser_as(functional, "member")
     browser.handleErrors = True
     browser.raiseHttpErrors = False
-    browser.open(page_url(site["folder"]))
+    browser.open(page_url(roles_site["folder"]))
     assert browser.url.endswith("/insufficient-privileges")
     assert "Insufficient Privileges" in browser.contents
     assert "Traceback" not in browser.contents
 
 
-def test_anonymous_is_sent_to_login(functional, site):  # noqa: F811
+def test_anonymous_is_sent_to_login(functional, roles_site):
     browser = Browser(functional["app"])
     browser.handleErrors = False
     with pytest.raises(Unauthorized):
-        browser.open(page_url(site))
+        browser.open(page_url(roles_site))
 
 
-def test_local_editor_manages_only_where_granted(functional, site):  # noqa: F811
-    folder = site["folder"]
+def test_local_editor_manages_only_where_granted(functional, roles_site):
+    folder = roles_site["folder"]
     api.user.grant_roles(username="member", obj=folder, roles=["Editor"])
     transaction.commit()
     browser = browser_as(functional, "member")
@@ -135,38 +134,38 @@ def test_local_editor_manages_only_where_granted(functional, site):  # noqa: F81
     assert is_tracked_directly(folder)
     assert not has_element(browser, "tracking-log")
     with pytest.raises(Unauthorized):
-        browser.open(page_url(site))
+        browser.open(page_url(roles_site))
 
 
-def test_log_reader_without_manage_permission(functional, site, logged):  # noqa: F811
+def test_log_reader_without_manage_permission(functional, roles_site, logged):
     # A role that may read the log but not switch tracking (e.g. an auditor).
-    site.manage_permission(
+    roles_site.manage_permission(
         VIEW_ACCESS_LOG, ["Manager", "Site Administrator", "Reviewer"], acquire=True
     )
     api.user.create(
         email="auditor@example.org",
         username="auditor",
-        password=PASSWORD,
+        password=ROLE_PASSWORD,
         roles=["Member", "Reviewer"],
     )
     transaction.commit()
     browser = browser_as(functional, "auditor")
-    doc = site["folder"]["doc"]
-    browser.open(page_url(site["folder"]))
+    doc = roles_site["folder"]["doc"]
+    browser.open(page_url(roles_site["folder"]))
     assert not has_element(browser, "tracking-toggle")
     assert [r["member"] for r in log_rows(browser)] == ["member"]
     token = any_token(browser)
     with pytest.raises(Unauthorized):
-        post(browser, page_url(doc), tracking_action="enable", _authenticator=token)
+        submit(browser, page_url(doc), tracking_action="enable", _authenticator=token)
     assert not is_tracked_directly(doc)
 
 
-def test_forbidden_post_is_a_clean_error_page(functional, site):  # noqa: F811
+def test_forbidden_post_is_a_clean_error_page(functional, roles_site):
     browser = browser_as(functional, "manager")
     browser.handleErrors = True
     browser.raiseHttpErrors = False
-    doc = site["folder"]["doc"]
-    post(browser, page_url(doc), tracking_action="enable")
+    doc = roles_site["folder"]["doc"]
+    submit(browser, page_url(doc), tracking_action="enable")
     assert browser.headers["status"].startswith("403")
     body = browser.contents
     body = body.decode("utf-8") if isinstance(body, bytes) else body

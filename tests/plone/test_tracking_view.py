@@ -7,92 +7,38 @@ from lxml import html
 from plone import api
 from plone.app.testing import TEST_USER_ID
 from plone.app.testing import setRoles
-from plone.testing.zope import Browser
 from slc.clicktracker import tracking
 from slc.clicktracker.interfaces import IClickStorage
 from slc.clicktracker.interfaces import IClickTrackerLayer
 from slc.clicktracker.interfaces import IContentIsIgnored
 from slc.clicktracker.interfaces import IContentIsTracked
+from tests.plone.helpers import COLUMNS
+from tests.plone.helpers import DAY
+from tests.plone.helpers import ROLE_PASSWORD
+from tests.plone.helpers import ROLE_USERS
+from tests.plone.helpers import browser_as
+from tests.plone.helpers import csv_rows
+from tests.plone.helpers import fresh
+from tests.plone.helpers import hit
+from tests.plone.helpers import is_tracked_directly
+from tests.plone.helpers import log_rows
+from tests.plone.helpers import submit
+from tests.plone.helpers import tab_urls
+from tests.plone.helpers import text
 from urllib.parse import urlencode
 from zExceptions import Forbidden
 from zope.component import getGlobalSiteManager
 from zope.interface import alsoProvides
-import csv
-import io
 import pytest
 import transaction
-
-
-PASSWORD = "secret-pw-1234"
-DAY = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
-
-# Users of the functional tests: login name -> (full name, global roles).
-USERS = {
-    "member": ("Ada Member", ["Member"]),
-    "editor": ("Cy Editor", ["Member", "Editor"]),
-    "manager": ("Ben Manager", ["Member", "Manager"]),
-    "siteadmin": ("Sam Admin", ["Member", "Site Administrator"]),
-}
 
 
 # -- fixtures and helpers ------------------------------------------------------
 
 
 @pytest.fixture
-def site(functional):
-    """Users and a folder with a document, committed for the browser."""
-    portal = functional["portal"]
-    setRoles(portal, TEST_USER_ID, ["Manager"])
-    # Day boundaries of the time window are in the site's time zone.
-    api.portal.set_registry_record("plone.portal_timezone", "UTC")
-    for name, (fullname, roles) in USERS.items():
-        api.user.create(
-            email=f"{name}@example.org",
-            username=name,
-            password=PASSWORD,
-            roles=roles,
-            properties={"fullname": fullname},
-        )
-    folder = api.content.create(
-        container=portal, type="Folder", id="folder", title="Minutes"
-    )
-    doc = api.content.create(container=folder, type="Document", id="doc", title="Doc")
-    # Published, so that a Member can view it and only the tab refuses him.
-    api.content.transition(obj=folder, transition="publish")
-    api.content.transition(obj=doc, transition="publish")
-    transaction.commit()
-    return portal
-
-
-def browser_as(functional, name):
-    browser = Browser(functional["app"])
-    browser.handleErrors = False
-    browser.addHeader("Authorization", f"Basic {name}:{PASSWORD}")
-    return browser
-
-
-@pytest.fixture
-def manager(functional, site):
+def manager(functional, roles_site):
     return browser_as(functional, "manager")
-
-
-@pytest.fixture
-def editor(functional, site):
-    return browser_as(functional, "editor")
-
-
-def fresh(obj):
-    """``obj`` as the last commit left it (the browser commits separately)."""
-    transaction.begin()
-    return obj
-
-
-def is_tracked_directly(obj):
-    return IContentIsTracked.providedBy(fresh(obj))
-
-
-def text(element):
-    return " ".join(element.text_content().split())
 
 
 def status_text(browser):
@@ -112,28 +58,8 @@ def page_messages(browser):
     return [text(e) for e in tree.xpath('//*[contains(@class, "tracking-message")]')]
 
 
-COLUMNS = ("fullname", "member", "url", "count", "firstaccess", "lastaccess")
-
-
-def log_rows(browser):
-    """The access log table as dicts of the cells' text."""
-    tree = html.fromstring(browser.contents)
-    return [
-        {column: text(tr.xpath(f'td[@class="{column}"]')[0]) for column in COLUMNS}
-        for tr in tree.xpath('//tr[@class="tracking-row"]')
-    ]
-
-
 def members(browser):
     return [row["member"] for row in log_rows(browser)]
-
-
-def hit(storage, member, path, when, url=None):
-    storage.logAccess(member, path, url or f"http://nohost{path}", when=when)
-
-
-def post(browser, url, **data):
-    browser.post(url, urlencode(data))
 
 
 def token_for(browser, url):
@@ -141,14 +67,6 @@ def token_for(browser, url):
     browser.open(url)
     form = browser.getForm(id="tracking-toggle")
     return form.getControl(name="_authenticator").value
-
-
-def csv_rows(browser):
-    assert browser.headers["Content-Type"] == "text/csv; charset=utf-8"
-    body = browser.contents
-    if isinstance(body, bytes):
-        body = body.decode("utf-8")
-    return list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
 
 
 # -- which content is tracked ---------------------------------------------------
@@ -196,25 +114,16 @@ def test_view_marks_its_request_ignored(integration):
 # -- the Tracking tab -----------------------------------------------------------
 
 
-def tab_urls(browser):
-    tree = html.fromstring(browser.contents)
-    # The toolbar adds an authenticator to its links: compare without it.
-    return [
-        a.get("href").split("?")[0]
-        for a in tree.xpath('//li[@id="contentview-tracking"]/a')
-    ]
+def test_tab_on_content_and_site_root(manager, roles_site):
+    manager.open(f"{roles_site.absolute_url()}/folder/doc")
+    assert tab_urls(manager) == [f"{roles_site.absolute_url()}/folder/doc/@@tracking"]
+    manager.open(roles_site.absolute_url())
+    assert tab_urls(manager) == [f"{roles_site.absolute_url()}/@@tracking"]
 
 
-def test_tab_on_content_and_site_root(manager, site):
-    manager.open(f"{site.absolute_url()}/folder/doc")
-    assert tab_urls(manager) == [f"{site.absolute_url()}/folder/doc/@@tracking"]
-    manager.open(site.absolute_url())
-    assert tab_urls(manager) == [f"{site.absolute_url()}/@@tracking"]
-
-
-def test_tab_opens_the_page_on_site_root(manager, site):
-    manager.open(site.absolute_url())
-    manager.getLink(url=f"{site.absolute_url()}/@@tracking").click()
+def test_tab_opens_the_page_on_site_root(manager, roles_site):
+    manager.open(roles_site.absolute_url())
+    manager.getLink(url=f"{roles_site.absolute_url()}/@@tracking").click()
     assert status_text(manager) == "This item is not tracked."
 
 
@@ -243,8 +152,8 @@ def test_upgrade_to_1001_adds_the_action(integration, setup_tool):
 # -- status and switching -------------------------------------------------------
 
 
-def test_status_texts(manager, site):
-    folder = site["folder"]
+def test_status_texts(manager, roles_site):
+    folder = roles_site["folder"]
     manager.open(f"{folder['doc'].absolute_url()}/@@tracking")
     assert status_text(manager) == "This item is not tracked."
 
@@ -259,8 +168,8 @@ def test_status_texts(manager, site):
     assert status_text(manager).startswith("This item is tracked directly")
 
 
-def test_enable_and_disable_with_the_form(manager, site):
-    doc = site["folder"]["doc"]
+def test_enable_and_disable_with_the_form(manager, roles_site):
+    doc = roles_site["folder"]["doc"]
     manager.open(f"{doc.absolute_url()}/@@tracking")
     manager.getControl("Enable tracking").click()
     assert manager.url == f"{doc.absolute_url()}/@@tracking"  # redirected (PRG)
@@ -274,15 +183,15 @@ def test_enable_and_disable_with_the_form(manager, site):
     assert status_text(manager) == "This item is not tracked."
 
 
-def test_enable_on_site_root(manager, site):
-    manager.open(f"{site.absolute_url()}/@@tracking")
+def test_enable_on_site_root(manager, roles_site):
+    manager.open(f"{roles_site.absolute_url()}/@@tracking")
     manager.getControl("Enable tracking").click()
-    assert is_tracked_directly(site)
-    assert tracking.is_tracked(fresh(site)["folder"]["doc"])
+    assert is_tracked_directly(roles_site)
+    assert tracking.is_tracked(fresh(roles_site)["folder"]["doc"])
 
 
-def test_disable_inherited_tracking_is_refused(manager, site):
-    folder = site["folder"]
+def test_disable_inherited_tracking_is_refused(manager, roles_site):
+    folder = roles_site["folder"]
     tracking.enable(folder)
     transaction.commit()
     url = f"{folder['doc'].absolute_url()}/@@tracking"
@@ -295,8 +204,8 @@ def test_disable_inherited_tracking_is_refused(manager, site):
     assert status_text(manager) == "This item is tracked through Minutes."
 
 
-def test_disable_direct_tracking_below_a_tracked_parent(manager, site):
-    folder = site["folder"]
+def test_disable_direct_tracking_below_a_tracked_parent(manager, roles_site):
+    folder = roles_site["folder"]
     tracking.enable(folder)
     tracking.enable(folder["doc"])
     transaction.commit()
@@ -307,17 +216,17 @@ def test_disable_direct_tracking_below_a_tracked_parent(manager, site):
     assert is_tracked_directly(folder)
 
 
-def test_post_without_token_changes_nothing(manager, site):
-    doc = site["folder"]["doc"]
+def test_post_without_token_changes_nothing(manager, roles_site):
+    doc = roles_site["folder"]["doc"]
     with pytest.raises(Forbidden):
-        post(manager, f"{doc.absolute_url()}/@@tracking", tracking_action="enable")
+        submit(manager, f"{doc.absolute_url()}/@@tracking", tracking_action="enable")
     assert not is_tracked_directly(doc)
 
 
-def test_post_with_wrong_token_changes_nothing(manager, site):
-    doc = site["folder"]["doc"]
+def test_post_with_wrong_token_changes_nothing(manager, roles_site):
+    doc = roles_site["folder"]["doc"]
     with pytest.raises(Forbidden):
-        post(
+        submit(
             manager,
             f"{doc.absolute_url()}/@@tracking",
             tracking_action="enable",
@@ -326,16 +235,16 @@ def test_post_with_wrong_token_changes_nothing(manager, site):
     assert not is_tracked_directly(doc)
 
 
-def test_post_with_token_works(manager, site):
-    doc = site["folder"]["doc"]
+def test_post_with_token_works(manager, roles_site):
+    doc = roles_site["folder"]["doc"]
     url = f"{doc.absolute_url()}/@@tracking"
     token = token_for(manager, url)
-    post(manager, url, tracking_action="enable", _authenticator=token)
+    submit(manager, url, tracking_action="enable", _authenticator=token)
     assert is_tracked_directly(doc)
 
 
-def test_get_changes_nothing(manager, site):
-    doc = site["folder"]["doc"]
+def test_get_changes_nothing(manager, roles_site):
+    doc = roles_site["folder"]["doc"]
     url = f"{doc.absolute_url()}/@@tracking"
     token = token_for(manager, url)
     query = urlencode({"tracking_action": "enable", "_authenticator": token})
@@ -364,8 +273,8 @@ def sort_log(storage):
     return storage
 
 
-def test_log_shows_hits(manager, site, sort_log):
-    manager.open(f"{site['folder'].absolute_url()}/@@tracking")
+def test_log_shows_hits(manager, roles_site, sort_log):
+    manager.open(f"{roles_site['folder'].absolute_url()}/@@tracking")
     rows = {row["member"]: row for row in log_rows(manager)}
     assert set(rows) == set(SORT_HITS)
     member = rows["member"]
@@ -383,13 +292,13 @@ def test_log_shows_hits(manager, site, sort_log):
     assert link.get("href") == link.text_content()
 
 
-def test_log_covers_the_subtree_only(manager, site, storage):
+def test_log_covers_the_subtree_only(manager, roles_site, storage):
     hit(storage, "member", "/plone/folder/doc", DAY)
     hit(storage, "editor", "/plone/folder-2/doc", DAY)
     hit(storage, "manager", "/plone/other", DAY)
-    manager.open(f"{site['folder'].absolute_url()}/@@tracking")
+    manager.open(f"{roles_site['folder'].absolute_url()}/@@tracking")
     assert members(manager) == ["member"]
-    manager.open(f"{site.absolute_url()}/@@tracking")
+    manager.open(f"{roles_site.absolute_url()}/@@tracking")
     assert sorted(members(manager)) == ["editor", "manager", "member"]
 
 
@@ -398,7 +307,7 @@ def expected_order(column):
         path, days = SORT_HITS[member]
         return {
             "member": member,
-            "fullname": USERS[member][0],
+            "fullname": ROLE_USERS[member][0],
             "url": path,
             "count": len(days),
             "firstaccess": min(days),
@@ -419,11 +328,11 @@ def expected_order(column):
         ("Last access", "lastaccess"),
     ],
 )
-def test_sort_by_clicking_column_headers(manager, site, sort_log, label, column):
+def test_sort_by_clicking_column_headers(manager, roles_site, sort_log, label, column):
     expected = expected_order(column)
     # Start sorted by another column: the current one's header flips the order.
     other = "lastaccess" if column == "member" else "member"
-    manager.open(f"{site['folder'].absolute_url()}/@@tracking?sort_on={other}")
+    manager.open(f"{roles_site['folder'].absolute_url()}/@@tracking?sort_on={other}")
     click_header(manager, label)
     assert members(manager) == expected
     click_header(manager, label)
@@ -443,18 +352,18 @@ def test_sort_orders_differ(sort_log):
     assert len({tuple(expected_order(column)) for column in COLUMNS}) == 6
 
 
-def test_unknown_sort_falls_back_to_member(manager, site, sort_log):
-    url = f"{site['folder'].absolute_url()}/@@tracking"
+def test_unknown_sort_falls_back_to_member(manager, roles_site, sort_log):
+    url = f"{roles_site['folder'].absolute_url()}/@@tracking"
     manager.open(f"{url}?sort_on=__class__&sort_order=sideways")
     assert members(manager) == sorted(SORT_HITS)
     manager.open(f"{url}?sort_on:list=url&b_start=nonsense")
     assert members(manager) == sorted(SORT_HITS)
 
 
-def test_batching(manager, site, storage):
+def test_batching(manager, roles_site, storage):
     for number in range(60):
         hit(storage, f"reader{number:02}", "/plone/folder/doc", DAY)
-    manager.open(f"{site['folder'].absolute_url()}/@@tracking?sort_on=member")
+    manager.open(f"{roles_site['folder'].absolute_url()}/@@tracking?sort_on=member")
     first = members(manager)
     assert first == [f"reader{number:02}" for number in range(50)]
     tree = html.fromstring(manager.contents)
@@ -468,7 +377,7 @@ def test_batching(manager, site, storage):
     assert members(manager) == [f"reader{number:02}" for number in range(50, 60)]
 
 
-def test_time_window(manager, site, storage):
+def test_time_window(manager, roles_site, storage):
     path = "/plone/folder/doc"
     start = datetime(2024, 3, 10, tzinfo=UTC)
     hit(storage, "member", path, start - timedelta(minutes=1))  # before
@@ -476,7 +385,7 @@ def test_time_window(manager, site, storage):
     hit(storage, "member", path, start + timedelta(days=2, hours=23, minutes=59))
     hit(storage, "member", path, start + timedelta(days=3))  # after
     hit(storage, "editor", path, start + timedelta(days=5))
-    manager.open(f"{site['folder'].absolute_url()}/@@tracking")
+    manager.open(f"{roles_site['folder'].absolute_url()}/@@tracking")
     manager.getControl(name="since").value = "2024-03-10"
     manager.getControl(name="until").value = "2024-03-12"
     manager.getControl("Show").click()
@@ -489,15 +398,15 @@ def test_time_window(manager, site, storage):
     click_header(manager, "Views")
     assert members(manager) == ["member"]
 
-    manager.open(f"{site['folder'].absolute_url()}/@@tracking?since=2024-03-13")
+    manager.open(f"{roles_site['folder'].absolute_url()}/@@tracking?since=2024-03-13")
     assert [(r["member"], r["count"]) for r in log_rows(manager)] == [
         ("editor", "1"),
         ("member", "1"),
     ]
 
 
-def test_invalid_dates_are_explained(manager, site, sort_log):
-    url = f"{site['folder'].absolute_url()}/@@tracking"
+def test_invalid_dates_are_explained(manager, roles_site, sort_log):
+    url = f"{roles_site['folder'].absolute_url()}/@@tracking"
     manager.open(f"{url}?since=yesterday&until=2024-02-30")
     messages = " ".join(page_messages(manager))
     assert "“yesterday” is not a date" in messages
@@ -520,14 +429,14 @@ def all_pages(browser, url):
         start += len(page)
 
 
-def test_csv_has_the_rows_of_the_page(manager, site, storage):
+def test_csv_has_the_rows_of_the_page(manager, roles_site, storage):
     for number in range(55):
         hit(storage, f"reader{number:02}", "/plone/folder/doc", DAY)
         if number % 3:
             hit(storage, f"reader{number:02}", "/plone/folder/doc", DAY)
     hit(storage, "reader09", "/plone/folder/doc", DAY - timedelta(days=3))
     url = (
-        f"{site['folder'].absolute_url()}/@@tracking?"
+        f"{roles_site['folder'].absolute_url()}/@@tracking?"
         "sort_on=count&sort_order=descending&since=2024-03-01"
     )
     page_rows = all_pages(manager, url)
@@ -547,20 +456,20 @@ def test_csv_has_the_rows_of_the_page(manager, site, storage):
     assert reader09[3:] == ["1", "2024-03-01 12:00:00", "2024-03-01 12:00:00"]
 
 
-def test_csv_cells_cannot_be_formulas(manager, site, storage):
+def test_csv_cells_cannot_be_formulas(manager, roles_site, storage):
     hit(storage, "=cmd|'/C calc'!A0", "/plone/folder/doc", DAY, url="+1+1")
     hit(storage, "@SUM(A1)", "/plone/folder/doc", DAY, url="-2")
-    manager.open(f"{site['folder'].absolute_url()}/@@tracking?format=csv")
+    manager.open(f"{roles_site['folder'].absolute_url()}/@@tracking?format=csv")
     _header, *rows = csv_rows(manager)
     cells = {(r[0], r[2]) for r in rows}
     assert cells == {("'=cmd|'/C calc'!A0", "'+1+1"), ("'@SUM(A1)", "'-2")}
 
 
-def test_values_are_escaped(manager, site, storage):
+def test_values_are_escaped(manager, roles_site, storage):
     evil = "http://nohost/plone/doc?<script>alert(1)</script>"
     hit(storage, "<b>bold</b>", "/plone/folder/doc", DAY, url=evil)
     hit(storage, "member", "/plone/folder/doc", DAY, url="javascript:alert(2)")
-    manager.open(f"{site['folder'].absolute_url()}/@@tracking")
+    manager.open(f"{roles_site['folder'].absolute_url()}/@@tracking")
     assert "<script>alert(1)</script>" not in manager.contents
     assert "<b>bold</b>" not in manager.contents
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in manager.contents
@@ -572,19 +481,19 @@ def test_values_are_escaped(manager, site, storage):
     assert hrefs == [evil]  # no link for javascript:
 
 
-def test_deleted_member_shows_by_id(manager, site, storage):
-    api.user.create(email="gone@example.org", username="gone", password=PASSWORD)
+def test_deleted_member_shows_by_id(manager, roles_site, storage):
+    api.user.create(email="gone@example.org", username="gone", password=ROLE_PASSWORD)
     hit(storage, "gone", "/plone/folder/doc", DAY)
     api.user.delete(username="gone")
     transaction.commit()
-    manager.open(f"{site['folder'].absolute_url()}/@@tracking")
+    manager.open(f"{roles_site['folder'].absolute_url()}/@@tracking")
     assert [(r["member"], r["fullname"]) for r in log_rows(manager)] == [("gone", "")]
 
 
-def test_storage_unreachable(functional, manager, site, storage):
+def test_storage_unreachable(functional, manager, roles_site, storage):
     hit(storage, "member", "/plone/folder/doc", DAY)
     functional["pg_cluster"].drop_database(functional["pg_dbname"])
-    url = f"{site['folder'].absolute_url()}/@@tracking"
+    url = f"{roles_site['folder'].absolute_url()}/@@tracking"
     manager.open(url)
     assert "database is unreachable" in " ".join(page_messages(manager))
     assert log_rows(manager) == []
@@ -613,7 +522,7 @@ class TupleStorage:
 
 
 @pytest.fixture
-def tuple_storage(site):
+def tuple_storage(roles_site):
     registry = getGlobalSiteManager()
     original = registry.getUtility(IClickStorage)
     storage = TupleStorage()
@@ -622,8 +531,8 @@ def tuple_storage(site):
     registry.registerUtility(original, IClickStorage)
 
 
-def test_tuple_storage_without_time_windows(manager, site, tuple_storage):
-    url = f"{site['folder'].absolute_url()}/@@tracking"
+def test_tuple_storage_without_time_windows(manager, roles_site, tuple_storage):
+    url = f"{roles_site['folder'].absolute_url()}/@@tracking"
     manager.open(f"{url}?sort_on=fullname")
     rows = log_rows(manager)
     assert [(r["fullname"], r["member"], r["count"]) for r in rows] == [

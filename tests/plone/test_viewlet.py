@@ -1,15 +1,17 @@
 """The tracking script tag: on which pages it appears, what it carries."""
 
-from html import unescape
 from pathlib import Path
-from plone import api
-from plone.app.testing import TEST_USER_ID
-from plone.app.testing import setRoles
 from plone.base.utils import get_installer
-from plone.testing.zope import Browser
 from slc.clicktracker import token
 from slc.clicktracker import tracking
 from slc.clicktracker.browser import viewlet
+from tests.plone.helpers import UA
+from tests.plone.helpers import attributes
+from tests.plone.helpers import no_script
+from tests.plone.helpers import open_browser
+from tests.plone.helpers import script_tags
+from tests.plone.helpers import set_anonymous
+from tests.plone.helpers import the_script
 from zope.component import queryMultiAdapter
 from zope.viewlet.interfaces import IViewletManager
 import gzip
@@ -18,81 +20,17 @@ import re
 import transaction
 
 
-# An ordinary desktop browser; testbrowser's own "Python-urllib" is a bot.
-UA = (
-    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 "
-    "(KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"
-)
-PASSWORD = "secret-secret"
-SCRIPT_TAG = re.compile(r"<script\b[^>]*clicktracker[^>]*>.*?</script>", re.S)
 SCRIPT_FILE = (
     Path(viewlet.__file__).parent / "static" / "clicktracker.js"
 ).read_bytes()
-
-
-def open_browser(functional, user=None, ua=UA):
-    browser = Browser(functional["app"])
-    browser.handleErrors = False
-    browser.raiseHttpErrors = False
-    if ua is not None:
-        browser.addHeader("User-Agent", ua)
-    if user:
-        browser.addHeader("Authorization", f"Basic {user}:{PASSWORD}")
-    return browser
-
-
-def script_tags(html):
-    return SCRIPT_TAG.findall(html)
-
-
-def attributes(tag):
-    return {
-        name: unescape(value) for name, value in re.findall(r'([\w-]+)="([^"]*)"', tag)
-    }
-
-
-def the_script(browser, url):
-    """Attributes of the one tracking script tag of the page at ``url``."""
-    browser.open(url)
-    assert browser.headers["status"].startswith("200")
-    tags = script_tags(browser.contents)
-    assert len(tags) == 1, tags
-    return attributes(tags[0])
-
-
-def no_script(browser, url):
-    browser.open(url)
-    assert browser.headers["status"].startswith("200")
-    return script_tags(browser.contents) == []
-
-
-@pytest.fixture
-def content(functional):
-    """A published folder with two documents, and two members."""
-    portal = functional["portal"]
-    setRoles(portal, TEST_USER_ID, ["Manager"])
-    folder = api.content.create(portal, "Folder", id="folder", title="Folder")
-    doc = api.content.create(folder, "Document", id="doc", title='The "doc"')
-    other = api.content.create(folder, "Document", id="other", title="Other")
-    for obj in (folder, doc, other):
-        api.content.transition(obj, "publish")
-    for name in ("alice", "bob"):
-        api.user.create(email=f"{name}@example.org", username=name, password=PASSWORD)
-    transaction.commit()
-    return {"portal": portal, "folder": folder, "doc": doc, "other": other}
 
 
 def commit():
     transaction.commit()
 
 
-def set_anonymous(value):
-    api.portal.set_registry_record(viewlet.TRACK_ANONYMOUS, value)
-    transaction.commit()
-
-
-def test_tracked_document(functional, content):
-    doc, portal = content["doc"], content["portal"]
+def test_tracked_document(functional, untracked_content):
+    doc, portal = untracked_content["doc"], untracked_content["portal"]
     tracking.enable(doc)
     commit()
     attrs = the_script(open_browser(functional, "alice"), doc.absolute_url())
@@ -103,9 +41,9 @@ def test_tracked_document(functional, content):
     assert payload["o"] == doc.UID()
 
 
-def test_tag_is_static_and_deferred(functional, content):
+def test_tag_is_static_and_deferred(functional, untracked_content):
     # Strict CSP: nothing inline, all configuration in attributes.
-    doc = content["doc"]
+    doc = untracked_content["doc"]
     tracking.enable(doc)
     commit()
     browser = open_browser(functional, "alice")
@@ -116,8 +54,8 @@ def test_tag_is_static_and_deferred(functional, content):
     assert "jquery" not in SCRIPT_FILE.decode().lower()
 
 
-def test_each_render_gets_its_own_token(functional, content):
-    doc = content["doc"]
+def test_each_render_gets_its_own_token(functional, untracked_content):
+    doc = untracked_content["doc"]
     tracking.enable(doc)
     commit()
     browser = open_browser(functional, "alice")
@@ -126,12 +64,14 @@ def test_each_render_gets_its_own_token(functional, content):
     assert first != second
 
 
-def test_untracked_document(functional, content):
-    assert no_script(open_browser(functional, "alice"), content["doc"].absolute_url())
+def test_untracked_document(functional, untracked_content):
+    assert no_script(
+        open_browser(functional, "alice"), untracked_content["doc"].absolute_url()
+    )
 
 
-def test_tracked_folder_tracks_its_content(functional, content):
-    folder, doc = content["folder"], content["doc"]
+def test_tracked_folder_tracks_its_content(functional, untracked_content):
+    folder, doc = untracked_content["folder"], untracked_content["doc"]
     tracking.enable(folder)
     commit()
     browser = open_browser(functional, "alice")
@@ -141,8 +81,8 @@ def test_tracked_folder_tracks_its_content(functional, content):
     assert attrs["data-callback"] == f"{folder.absolute_url()}/@@clicktracker-callback"
 
 
-def test_tracking_disabled_again(functional, content):
-    doc = content["doc"]
+def test_tracking_disabled_again(functional, untracked_content):
+    doc = untracked_content["doc"]
     tracking.enable(doc)
     commit()
     tracking.disable(doc)
@@ -150,9 +90,9 @@ def test_tracking_disabled_again(functional, content):
     assert no_script(open_browser(functional, "alice"), doc.absolute_url())
 
 
-def test_default_page_counts_for_the_page(functional, content):
+def test_default_page_counts_for_the_page(functional, untracked_content):
     # The folder shows its default page: the page is what was read.
-    folder, doc = content["folder"], content["doc"]
+    folder, doc = untracked_content["folder"], untracked_content["doc"]
     folder.setDefaultPage("doc")
     tracking.enable(doc)
     commit()
@@ -160,8 +100,8 @@ def test_default_page_counts_for_the_page(functional, content):
     assert attrs["data-callback"] == f"{doc.absolute_url()}/@@clicktracker-callback"
 
 
-def test_tracked_site_root(functional, content):
-    portal = content["portal"]
+def test_tracked_site_root(functional, untracked_content):
+    portal = untracked_content["portal"]
     tracking.enable(portal)
     commit()
     attrs = the_script(open_browser(functional, "alice"), portal.absolute_url())
@@ -178,39 +118,39 @@ def test_tracked_site_root(functional, content):
         "HeadlessChrome/126.0.0.0 Safari/537.36",
     ],
 )
-def test_bots_get_no_script(functional, content, ua):
-    doc = content["doc"]
+def test_bots_get_no_script(functional, untracked_content, ua):
+    doc = untracked_content["doc"]
     tracking.enable(doc)
     commit()
     browser = open_browser(functional, "alice", ua=ua)
     assert no_script(browser, doc.absolute_url())
 
 
-def test_anonymous_not_tracked_by_default(functional, content):
-    doc = content["doc"]
+def test_anonymous_not_tracked_by_default(functional, untracked_content):
+    doc = untracked_content["doc"]
     tracking.enable(doc)
     commit()
     assert no_script(open_browser(functional), doc.absolute_url())
 
 
-def test_anonymous_tracked_when_switched_on(functional, content):
-    doc, portal = content["doc"], content["portal"]
+def test_anonymous_tracked_when_switched_on(functional, untracked_content):
+    doc, portal = untracked_content["doc"], untracked_content["portal"]
     tracking.enable(doc)
     set_anonymous(True)
     attrs = the_script(open_browser(functional), doc.absolute_url())
     token.verify_token(attrs["data-token"], token.ANONYMOUS, doc, portal, nonces=None)
 
 
-def test_members_tracked_with_anonymous_on(functional, content):
-    doc, portal = content["doc"], content["portal"]
+def test_members_tracked_with_anonymous_on(functional, untracked_content):
+    doc, portal = untracked_content["doc"], untracked_content["portal"]
     tracking.enable(doc)
     set_anonymous(True)
     attrs = the_script(open_browser(functional, "bob"), doc.absolute_url())
     token.verify_token(attrs["data-token"], "bob", doc, portal, nonces=None)
 
 
-def test_nothing_after_uninstall(functional, content):
-    doc, portal = content["doc"], content["portal"]
+def test_nothing_after_uninstall(functional, untracked_content):
+    doc, portal = untracked_content["doc"], untracked_content["portal"]
     tracking.enable(doc)
     get_installer(portal).uninstall_product("slc.clicktracker")
     commit()
@@ -221,9 +161,9 @@ def test_nothing_after_uninstall(functional, content):
     assert browser.headers["status"].startswith("404")
 
 
-def test_script_served(functional, content):
+def test_script_served(functional, untracked_content):
     browser = open_browser(functional)
-    browser.open(f"{content['portal'].absolute_url()}/{viewlet.SCRIPT_PATH}")
+    browser.open(f"{untracked_content['portal'].absolute_url()}/{viewlet.SCRIPT_PATH}")
     assert browser.headers["status"].startswith("200")
     assert "javascript" in browser.headers["Content-Type"]
     assert browser.contents == SCRIPT_FILE
@@ -264,36 +204,38 @@ def browser_request(functional):
     return request
 
 
-def test_render_tracked(functional, content, browser_request):
-    tracking.enable(content["doc"])
-    html = render(content["doc"], browser_request)
+def test_render_tracked(functional, untracked_content, browser_request):
+    tracking.enable(untracked_content["doc"])
+    html = render(untracked_content["doc"], browser_request)
     assert html.startswith("<script defer src=") and html.endswith("></script>")
 
 
-def test_render_ignored_request(functional, content, browser_request):
+def test_render_ignored_request(functional, untracked_content, browser_request):
     from slc.clicktracker.interfaces import IContentIsIgnored
     from zope.interface import alsoProvides
 
-    tracking.enable(content["doc"])
+    tracking.enable(untracked_content["doc"])
     alsoProvides(browser_request, IContentIsIgnored)
-    assert render(content["doc"], browser_request) == ""
+    assert render(untracked_content["doc"], browser_request) == ""
 
 
-def test_render_escapes_attributes(functional, content, browser_request, monkeypatch):
-    tracking.enable(content["doc"])
+def test_render_escapes_attributes(
+    functional, untracked_content, browser_request, monkeypatch
+):
+    tracking.enable(untracked_content["doc"])
     monkeypatch.setattr(token, "make_token", lambda *a, **kw: 'a"b<c>&d')
-    html = render(content["doc"], browser_request)
+    html = render(untracked_content["doc"], browser_request)
     assert 'data-token="a&quot;b&lt;c&gt;&amp;d"' in html
 
 
 def test_render_needs_no_catalog_nor_storage(
-    functional, content, browser_request, monkeypatch
+    functional, untracked_content, browser_request, monkeypatch
 ):
     # Runs on every page: must stay cheap.
     from Products.CMFPlone.CatalogTool import CatalogTool
     from slc.clicktracker.storage.utility import ConfiguredStorage
 
-    tracking.enable(content["doc"])
+    tracking.enable(untracked_content["doc"])
 
     def forbidden(*args, **kw):
         raise AssertionError("must not be called while rendering")
@@ -304,4 +246,4 @@ def test_render_needs_no_catalog_nor_storage(
         (ConfiguredStorage, "storage"),
     ):
         monkeypatch.setattr(cls, name, forbidden)
-    assert render(content["doc"], browser_request)
+    assert render(untracked_content["doc"], browser_request)

@@ -1,15 +1,11 @@
 """Visits and clickstreams end to end in a real browser (live test server)."""
 
-# Fixtures are shared by importing them; tests take them as parameters.
-# ruff: noqa: F811
-
 from plone.app.testing import SITE_OWNER_NAME
 from plone.app.testing import SITE_OWNER_PASSWORD
 from slc.clicktracker import visits
 from tests.conftest import login
-from tests.plone.test_tracking_browser import MEMBER
-from tests.plone.test_tracking_browser import PASSWORD
-from tests.plone.test_tracking_browser import site  # noqa: F401
+from tests.plone.helpers import LIVE_MEMBER
+from tests.plone.helpers import LIVE_PASSWORD
 import pytest
 import time
 import transaction
@@ -20,7 +16,7 @@ pytestmark = pytest.mark.browser
 
 def member_visits():
     transaction.begin()  # see what the server thread committed
-    return visits.visit_storage().getVisits(member=MEMBER, limit=None)
+    return visits.visit_storage().getVisits(member=LIVE_MEMBER, limit=None)
 
 
 def wait_for(pages, reloads, timeout=15):
@@ -36,9 +32,9 @@ def wait_for(pages, reloads, timeout=15):
         time.sleep(0.2)
 
 
-def test_one_visit_with_its_clickstream(page, site):
-    portal_url = site.absolute_url()
-    login(page, portal_url, MEMBER, PASSWORD)
+def test_one_visit_with_its_clickstream(page, live_site):
+    portal_url = live_site.absolute_url()
+    login(page, portal_url, LIVE_MEMBER, LIVE_PASSWORD)
     page.goto(f"{portal_url}/meeting/minutes")
     wait_for(1, 0)
     page.goto(f"{portal_url}/meeting/agenda")

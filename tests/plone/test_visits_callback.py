@@ -1,25 +1,21 @@
 """The callback with visits: cookie round trips, expiry, reloads, bots."""
 
-# Fixtures are shared by importing them; tests take them as parameters.
-# ruff: noqa: F811
-
-from datetime import UTC
-from datetime import datetime
 from datetime import timedelta
 from plone import api
 from slc.clicktracker import visits
 from slc.clicktracker.interfaces import IClickStorage
 from slc.clicktracker.storage import utility
-from tests.plone.test_callback import FORM
-from tests.plone.test_callback import content  # noqa: F401
-from tests.plone.test_callback import fresh_nonces  # noqa: F401
-from tests.plone.test_callback import hits
-from tests.plone.test_viewlet import open_browser
-from tests.plone.test_viewlet import the_script
+from tests.plone.helpers import FORM
+from tests.plone.helpers import ListStorage
+from tests.plone.helpers import all_visits
+from tests.plone.helpers import hits
+from tests.plone.helpers import open_browser
+from tests.plone.helpers import read
+from tests.plone.helpers import the_script
+from tests.plone.helpers import visit_storage
 from urllib.parse import urlencode
 from zope.component import getGlobalSiteManager
 from zope.component import getUtility
-from zope.interface import implementer
 import logging
 import pytest
 import transaction
@@ -28,46 +24,12 @@ import transaction
 COOKIE = "__ct_visit"
 BOT_UA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 
-
-class Clock:
-    """Stands in for visits.now: time passes when the test says so."""
-
-    def __init__(self):
-        self.current = datetime(2031, 5, 6, 9, 0, tzinfo=UTC)
-
-    def __call__(self):
-        return self.current
-
-    def advance(self, **kw):
-        self.current += timedelta(**kw)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr(visits, "now", clock)
-    return clock
-
-
-def read(browser, obj):
-    """Open ``obj`` and report it as the script would; the response status."""
-    attrs = the_script(browser, obj.absolute_url())
-    fields = {"token": attrs["data-token"], "url": browser.url, "referrer": ""}
-    browser.post(attrs["data-callback"], urlencode(fields), FORM)
-    return browser.headers["status"]
+# The tokens' replay cache starts empty in every test.
+pytestmark = pytest.mark.usefixtures("fresh_nonces")
 
 
 def set_cookies(browser):
     return browser.headers.get_all("Set-Cookie") or []
-
-
-def visit_storage():
-    transaction.begin()
-    return visits.visit_storage()
-
-
-def all_visits(**kw):
-    return visit_storage().getVisits(limit=None, **kw)
 
 
 def set_record(name, value):
@@ -75,9 +37,11 @@ def set_record(name, value):
     transaction.commit()
 
 
-def test_first_hit_starts_a_visit_and_sets_the_cookie(functional, content, clock):
+def test_first_hit_starts_a_visit_and_sets_the_cookie(
+    functional, tracked_content, clock
+):
     browser = open_browser(functional, "alice")
-    assert read(browser, content["doc"]).startswith("204")
+    assert read(browser, tracked_content["doc"]).startswith("204")
     (visit,) = all_visits()
     assert (visit.member, visit.hits, visit.reloads, visit.is_bot) == (
         "alice",
@@ -96,11 +60,11 @@ def test_first_hit_starts_a_visit_and_sets_the_cookie(functional, content, clock
     assert "secure" not in attributes  # http://nohost
 
 
-def test_cookie_round_trip_continues_the_visit(functional, content, clock):
+def test_cookie_round_trip_continues_the_visit(functional, tracked_content, clock):
     browser = open_browser(functional, "alice")
-    read(browser, content["doc"])
+    read(browser, tracked_content["doc"])
     clock.advance(minutes=5)
-    read(browser, content["other"])
+    read(browser, tracked_content["other"])
     # The browser still has the cookie; it is not signed and sent again.
     assert not [c for c in set_cookies(browser) if c.startswith(COOKIE)]
     (visit,) = all_visits()
@@ -110,24 +74,24 @@ def test_cookie_round_trip_continues_the_visit(functional, content, clock):
     assert [c.path for c in stream] == ["/plone/folder/doc", "/plone/folder/other"]
 
 
-def test_reload_counted_apart(functional, content, clock):
+def test_reload_counted_apart(functional, tracked_content, clock):
     browser = open_browser(functional, "alice")
-    read(browser, content["doc"])
-    read(browser, content["doc"])
+    read(browser, tracked_content["doc"])
+    read(browser, tracked_content["doc"])
     (visit,) = all_visits()
     assert (visit.hits, visit.reloads) == (1, 1)
     (click,) = visit_storage().getClickstream(visit.visit_id)
     assert click.reloads == 1
 
 
-def test_idle_visit_expires(functional, content, clock):
+def test_idle_visit_expires(functional, tracked_content, clock):
     browser = open_browser(functional, "alice")
-    read(browser, content["doc"])
+    read(browser, tracked_content["doc"])
     clock.advance(minutes=19)
-    read(browser, content["other"])
+    read(browser, tracked_content["other"])
     assert len(all_visits()) == 1
     clock.advance(minutes=21)
-    read(browser, content["doc"])
+    read(browser, tracked_content["doc"])
     newer, older = all_visits()
     assert (older.hits, newer.hits) == (2, 1)
     assert newer.started == clock()
@@ -137,37 +101,37 @@ def test_idle_visit_expires(functional, content, clock):
     assert browser.cookies[COOKIE].startswith(newer.visit_id + ".")
 
 
-def test_idle_timeout_setting(functional, content, clock):
+def test_idle_timeout_setting(functional, tracked_content, clock):
     set_record("idle_timeout", 5)
     browser = open_browser(functional, "alice")
-    read(browser, content["doc"])
+    read(browser, tracked_content["doc"])
     clock.advance(minutes=6)
-    read(browser, content["other"])
+    read(browser, tracked_content["other"])
     assert len(all_visits()) == 2
 
 
-def test_visit_expires_by_maximum_age(functional, content, clock):
+def test_visit_expires_by_maximum_age(functional, tracked_content, clock):
     set_record("max_visit_age", 30)
     browser = open_browser(functional, "alice")
     for _ in range(3):  # at 0, 15 and 30 minutes: never idle for long
-        read(browser, content["doc" if clock().minute % 2 else "other"])
+        read(browser, tracked_content["doc" if clock().minute % 2 else "other"])
         clock.advance(minutes=15)
-    read(browser, content["doc"])  # 45 minutes after the start
+    read(browser, tracked_content["doc"])  # 45 minutes after the start
     newer, older = all_visits()
     assert (older.hits, newer.hits) == (3, 1)
     # The cookie lives no longer than the visit may.
     assert any("max-age=1800" in c.lower() for c in set_cookies(browser))
 
 
-def test_tampered_cookie_starts_a_new_visit(functional, content, clock, caplog):
+def test_tampered_cookie_starts_a_new_visit(functional, tracked_content, clock, caplog):
     browser = open_browser(functional, "alice")
     browser.testapp.extra_environ["REMOTE_ADDR"] = "203.0.113.7"
-    read(browser, content["doc"])
+    read(browser, tracked_content["doc"])
     (visit,) = all_visits()
     # A forged cookie claims the visit id with a made-up signature.
     browser.cookies[COOKIE] = f"{visit.visit_id}.{'A' * 43}"
     with caplog.at_level(logging.WARNING, logger="slc.clicktracker"):
-        read(browser, content["other"])
+        read(browser, tracked_content["other"])
     assert len(all_visits()) == 2
     (record,) = [r for r in caplog.records if "visit cookie" in r.getMessage()]
     assert record.levelno == logging.WARNING
@@ -176,35 +140,35 @@ def test_tampered_cookie_starts_a_new_visit(functional, content, clock, caplog):
     assert "203.0.113.7" in record.getMessage()
 
 
-def test_cookie_of_another_site_does_not_verify(functional, content, clock):
+def test_cookie_of_another_site_does_not_verify(functional, tracked_content, clock):
     from slc.clicktracker.token import _keyring
 
     browser = open_browser(functional, "alice")
-    read(browser, content["doc"])
+    read(browser, tracked_content["doc"])
     (visit,) = all_visits()
     browser.cookies[COOKIE] = visits.sign(
         _keyring().current, "/other|site", visit.visit_id
     )
-    read(browser, content["other"])
+    read(browser, tracked_content["other"])
     assert len(all_visits()) == 2
 
 
-def test_cookie_name_setting(functional, content, clock):
+def test_cookie_name_setting(functional, tracked_content, clock):
     set_record("visit_cookie_name", "reading_session")
     browser = open_browser(functional, "alice")
-    read(browser, content["doc"])
+    read(browser, tracked_content["doc"])
     assert any(c.startswith("reading_session=") for c in set_cookies(browser))
-    read(browser, content["other"])
+    read(browser, tracked_content["other"])
     assert len(all_visits()) == 1
 
 
-def test_members_get_their_own_visits(functional, content, clock):
-    read(open_browser(functional, "alice"), content["doc"])
-    read(open_browser(functional, "bob"), content["doc"])
+def test_members_get_their_own_visits(functional, tracked_content, clock):
+    read(open_browser(functional, "alice"), tracked_content["doc"])
+    read(open_browser(functional, "bob"), tracked_content["doc"])
     assert sorted(v.member for v in all_visits()) == ["alice", "bob"]
 
 
-def test_secure_cookie_over_https(functional, content):
+def test_secure_cookie_over_https(functional, tracked_content):
     request = functional["request"]
     request.other["SERVER_URL"] = "https://example.org"
     visits.set_cookie(request, "0123456789abcdef", api.portal.get())
@@ -214,9 +178,9 @@ def test_secure_cookie_over_https(functional, content):
     assert cookie["SameSite"] == "Lax"
 
 
-def test_bot_callback_dropped_by_default(functional, content, clock):
+def test_bot_callback_dropped_by_default(functional, tracked_content, clock):
     human = open_browser(functional, "alice")
-    attrs = the_script(human, content["doc"].absolute_url())
+    attrs = the_script(human, tracked_content["doc"].absolute_url())
     bot = open_browser(functional, "alice", ua=BOT_UA)
     fields = {"token": attrs["data-token"], "url": human.url}
     bot.post(attrs["data-callback"], urlencode(fields), FORM)
@@ -226,10 +190,10 @@ def test_bot_callback_dropped_by_default(functional, content, clock):
     assert not [c for c in set_cookies(bot) if c.startswith(COOKIE)]
 
 
-def test_bot_callback_recorded_as_bot_visit(functional, content, clock):
+def test_bot_callback_recorded_as_bot_visit(functional, tracked_content, clock):
     set_record("bot_callbacks", "record")
     human = open_browser(functional, "alice")
-    attrs = the_script(human, content["doc"].absolute_url())
+    attrs = the_script(human, tracked_content["doc"].absolute_url())
     bot = open_browser(functional, "alice", ua=BOT_UA)
     fields = {"token": attrs["data-token"], "url": human.url}
     bot.post(attrs["data-callback"], urlencode(fields), FORM)
@@ -240,10 +204,15 @@ def test_bot_callback_recorded_as_bot_visit(functional, content, clock):
     assert all_visits(include_bots=False) == []
 
 
-def test_two_instances_share_one_visit(functional, content, clock):
+def test_two_instances_share_one_visit(functional, tracked_content, clock):
     # Each request gets fresh pools, as if another Zope process answered it.
     browser = open_browser(functional, "alice")
-    pages = [content["doc"], content["other"], content["folder"], content["doc"]]
+    pages = [
+        tracked_content["doc"],
+        tracked_content["other"],
+        tracked_content["folder"],
+        tracked_content["doc"],
+    ]
     for page in pages:
         utility.close_all()
         assert read(browser, page).startswith("204")
@@ -260,29 +229,14 @@ def test_two_instances_share_one_visit(functional, content, clock):
     assert [c.at for c in stream] == sorted(c.at for c in stream)
 
 
-@implementer(IClickStorage)
-class ListStorage:
-    """A third-party storage without visits: keeps hits in a list."""
-
-    def __init__(self):
-        self.hits = []
-
-    def logAccess(self, member, path, url, **kw):
-        self.hits.append((member, path, url, kw))
-        return True
-
-    def getLog(self, prefix, order_by=None, order_reverse=False, **kw):
-        return []
-
-
-def test_storage_without_visits_gets_log_access(functional, content, clock):
+def test_storage_without_visits_gets_log_access(functional, tracked_content, clock):
     browser = open_browser(functional, "alice")
     gsm = getGlobalSiteManager()
     original = gsm.getUtility(IClickStorage)
     replacement = ListStorage()
     gsm.registerUtility(replacement, IClickStorage)
     try:
-        assert read(browser, content["doc"]).startswith("204")
+        assert read(browser, tracked_content["doc"]).startswith("204")
     finally:
         gsm.registerUtility(original, IClickStorage)
     ((member, path, url, kw),) = replacement.hits

@@ -1,8 +1,5 @@
 """@@clicktracker-visits and @@clicktracker-clickstream."""
 
-# Fixtures are shared by importing them; tests take them as parameters.
-# ruff: noqa: F811
-
 from datetime import timedelta
 from lxml import html
 from plone import api
@@ -12,10 +9,9 @@ from plone.app.testing import TEST_USER_NAME
 from plone.app.testing import TEST_USER_PASSWORD
 from plone.testing.zope import Browser
 from slc.clicktracker.interfaces import IClickStorage
-from tests.plone.test_viewlet import UA
-from tests.plone.test_visits_callback import ListStorage
-from tests.plone.test_visits_callback import clock  # noqa: F401
-from tests.plone.test_visits_callback import visit_storage
+from tests.plone.helpers import UA
+from tests.plone.helpers import ListStorage
+from tests.plone.helpers import visit_storage
 from urllib.parse import quote
 from zope.component import getGlobalSiteManager
 import pytest

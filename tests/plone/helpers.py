@@ -1,0 +1,210 @@
+"""Helpers and test data shared by several test modules (no fixtures here)."""
+
+from datetime import UTC
+from datetime import datetime
+from html import unescape
+from lxml import html
+from plone import api
+from plone.testing.zope import Browser
+from slc.clicktracker import visits
+from slc.clicktracker.browser import viewlet
+from slc.clicktracker.interfaces import IClickStorage
+from slc.clicktracker.interfaces import IContentIsTracked
+from urllib.parse import urlencode
+from zope.interface import implementer
+import csv
+import io
+import psycopg2
+import re
+import transaction
+
+
+# -- pages and their tracking script ------------------------------------------
+
+# An ordinary desktop browser; testbrowser's own "Python-urllib" is a bot.
+UA = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"
+)
+# Of alice and bob, the members of the content fixtures.
+PASSWORD = "secret-secret"
+SCRIPT_TAG = re.compile(r"<script\b[^>]*clicktracker[^>]*>.*?</script>", re.S)
+
+
+def open_browser(functional, user=None, ua=UA):
+    browser = Browser(functional["app"])
+    browser.handleErrors = False
+    browser.raiseHttpErrors = False
+    if ua is not None:
+        browser.addHeader("User-Agent", ua)
+    if user:
+        browser.addHeader("Authorization", f"Basic {user}:{PASSWORD}")
+    return browser
+
+
+def script_tags(contents):
+    return SCRIPT_TAG.findall(contents)
+
+
+def attributes(tag):
+    return {
+        name: unescape(value) for name, value in re.findall(r'([\w-]+)="([^"]*)"', tag)
+    }
+
+
+def the_script(browser, url):
+    """Attributes of the one tracking script tag of the page at ``url``."""
+    browser.open(url)
+    assert browser.headers["status"].startswith("200")
+    tags = script_tags(browser.contents)
+    assert len(tags) == 1, tags
+    return attributes(tags[0])
+
+
+def no_script(browser, url):
+    browser.open(url)
+    assert browser.headers["status"].startswith("200")
+    return script_tags(browser.contents) == []
+
+
+def set_anonymous(value):
+    api.portal.set_registry_record(viewlet.TRACK_ANONYMOUS, value)
+    transaction.commit()
+
+
+# -- the callback -------------------------------------------------------------
+
+FORM = "application/x-www-form-urlencoded;charset=UTF-8"  # what sendBeacon sends
+
+
+def post(browser, callback, **fields):
+    browser.post(callback, urlencode(fields), FORM)
+    return browser.headers["status"]
+
+
+def hits(functional):
+    """Every stored hit: (member, path, uid, title, url, referrer)."""
+    conn = psycopg2.connect(functional["pg_dsn"])
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT h.member, d.path, d.uid, d.title, h.url, h.referrer "
+                "FROM clicktracker.hits h "
+                "JOIN clicktracker.documents d ON d.id = h.document_id ORDER BY h.id"
+            )
+            return cur.fetchall()
+    finally:
+        conn.close()
+
+
+# -- visits -------------------------------------------------------------------
+
+
+def read(browser, obj):
+    """Open ``obj`` and report it as the script would; the response status."""
+    attrs = the_script(browser, obj.absolute_url())
+    fields = {"token": attrs["data-token"], "url": browser.url, "referrer": ""}
+    browser.post(attrs["data-callback"], urlencode(fields), FORM)
+    return browser.headers["status"]
+
+
+def visit_storage():
+    transaction.begin()
+    return visits.visit_storage()
+
+
+def all_visits(**kw):
+    return visit_storage().getVisits(limit=None, **kw)
+
+
+@implementer(IClickStorage)
+class ListStorage:
+    """A third-party storage without visits: keeps hits in a list."""
+
+    def __init__(self):
+        self.hits = []
+
+    def logAccess(self, member, path, url, **kw):
+        self.hits.append((member, path, url, kw))
+        return True
+
+    def getLog(self, prefix, order_by=None, order_reverse=False, **kw):
+        return []
+
+
+# -- the Tracking tab ---------------------------------------------------------
+
+ROLE_PASSWORD = "secret-pw-1234"
+DAY = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
+
+# Users of the roles_site fixture: login name -> (full name, global roles).
+ROLE_USERS = {
+    "member": ("Ada Member", ["Member"]),
+    "editor": ("Cy Editor", ["Member", "Editor"]),
+    "manager": ("Ben Manager", ["Member", "Manager"]),
+    "siteadmin": ("Sam Admin", ["Member", "Site Administrator"]),
+}
+
+
+def browser_as(functional, name):
+    browser = Browser(functional["app"])
+    browser.handleErrors = False
+    browser.addHeader("Authorization", f"Basic {name}:{ROLE_PASSWORD}")
+    return browser
+
+
+def fresh(obj):
+    """``obj`` as the last commit left it (the browser commits separately)."""
+    transaction.begin()
+    return obj
+
+
+def is_tracked_directly(obj):
+    return IContentIsTracked.providedBy(fresh(obj))
+
+
+def text(element):
+    return " ".join(element.text_content().split())
+
+
+COLUMNS = ("fullname", "member", "url", "count", "firstaccess", "lastaccess")
+
+
+def log_rows(browser):
+    """The access log table as dicts of the cells' text."""
+    tree = html.fromstring(browser.contents)
+    return [
+        {column: text(tr.xpath(f'td[@class="{column}"]')[0]) for column in COLUMNS}
+        for tr in tree.xpath('//tr[@class="tracking-row"]')
+    ]
+
+
+def hit(storage, member, path, when, url=None):
+    storage.logAccess(member, path, url or f"http://nohost{path}", when=when)
+
+
+def submit(browser, url, **data):
+    """POST ``data`` as a plain form would (``post`` is the callback's)."""
+    browser.post(url, urlencode(data))
+
+
+def csv_rows(browser):
+    assert browser.headers["Content-Type"] == "text/csv; charset=utf-8"
+    body = browser.contents
+    if isinstance(body, bytes):
+        body = body.decode("utf-8")
+    return list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+
+
+def tab_urls(browser):
+    tree = html.fromstring(browser.contents)
+    # The toolbar adds an authenticator to its links: compare without it.
+    return [
+        a.get("href").split("?")[0]
+        for a in tree.xpath('//li[@id="contentview-tracking"]/a')
+    ]
+
+
+# -- the live test server (browser tests) -------------------------------------
+
+LIVE_MEMBER, LIVE_PASSWORD = "carol", "carol-secret-1"
