@@ -22,6 +22,8 @@ ROOT = HERE.parent
 BIN = Path(sys.executable).parent
 DBNAME = "clicktracker"
 PG_PORT = "5432"  # only names the socket file: TCP is off
+# Members with the Editor role on the tracked folder; the others only read.
+EDITORS = ("bob",)
 
 
 def socket_dir(var):
@@ -126,11 +128,9 @@ def print_credentials(var, port):
     print(f"  Demo site:  {url}")
     admin = os.environ["DEMO_ADMIN_USER"], os.environ["DEMO_ADMIN_PASSWORD"]
     print(f"  Manager:    {admin[0]} / {admin[1]}")
-    roles = {"alice": "reads", "bob": "edits"}
     for userid, password in sorted(members.items()):
-        what = roles.get(userid, "")
-        what = f"   ({what} the board meeting's documents)" if what else ""
-        print(f"  Member:     {userid} / {password}{what}")
+        what = "edits" if userid in EDITORS else "reads"
+        print(f"  Member:     {userid} / {password}   ({what} the board meeting)")
     print(f"  Tracked:    {url}/board-meeting")
     print("  Stop with Ctrl-C.")
     print(flush=True)
@@ -165,7 +165,9 @@ def run():
     interrupted = False
     try:
         etc = write_zope_config(var, port)
-        env = dict(os.environ, DEMO_VAR=str(var), DEMO_DSN=dsn)
+        env = dict(
+            os.environ, DEMO_VAR=str(var), DEMO_DSN=dsn, DEMO_EDITORS=" ".join(EDITORS)
+        )
         print("Preparing the demo site (first run takes a minute)...", flush=True)
         subprocess.run(
             [BIN / "zconsole", "run", etc / "zope.conf", HERE / "setup_site.py"],

@@ -178,12 +178,18 @@ def test_secure_cookie_over_https(functional, tracked_content):
     assert cookie["SameSite"] == "Lax"
 
 
-def test_bot_callback_dropped_by_default(functional, tracked_content, clock):
+def bot_reports(functional, doc):
+    """A bot posts the callback of a page a member opened; the bot's browser."""
     human = open_browser(functional, "alice")
-    attrs = the_script(human, tracked_content["doc"].absolute_url())
+    attrs = the_script(human, doc.absolute_url())
     bot = open_browser(functional, "alice", ua=BOT_UA)
     fields = {"token": attrs["data-token"], "url": human.url}
     bot.post(attrs["data-callback"], urlencode(fields), FORM)
+    return bot
+
+
+def test_bot_callback_dropped_by_default(functional, tracked_content, clock):
+    bot = bot_reports(functional, tracked_content["doc"])
     assert bot.headers["status"].startswith("204")
     assert all_visits() == []
     assert hits(functional) == []
@@ -192,11 +198,7 @@ def test_bot_callback_dropped_by_default(functional, tracked_content, clock):
 
 def test_bot_callback_recorded_as_bot_visit(functional, tracked_content, clock):
     set_record("bot_callbacks", "record")
-    human = open_browser(functional, "alice")
-    attrs = the_script(human, tracked_content["doc"].absolute_url())
-    bot = open_browser(functional, "alice", ua=BOT_UA)
-    fields = {"token": attrs["data-token"], "url": human.url}
-    bot.post(attrs["data-callback"], urlencode(fields), FORM)
+    bot = bot_reports(functional, tracked_content["doc"])
     assert bot.headers["status"].startswith("204")
     (visit,) = all_visits()
     assert visit.is_bot is True

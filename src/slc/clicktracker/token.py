@@ -211,7 +211,7 @@ def site_key(portal):
 Signing = namedtuple("Signing", "keys site")
 
 
-def signing(portal):
+def site_signing(portal):
     return Signing(list(_keyring()), site_key(portal))
 
 
@@ -220,17 +220,13 @@ def make_token(member, obj, portal, now=None, ttl=DEFAULT_TTL):
     return sign(_keyring().current, member, object_key(obj), site_key(portal), now, ttl)
 
 
-def verify_token(token, member, obj, portal, now=None, nonces=NONCES):
+def verify_token(token, member, obj, portal, now=None, nonces=NONCES, signing=None):
     """Payload of a valid token made by make_token; raises TokenError if not.
 
-    Uses the token up (see NONCES) unless ``nonces`` is None.
+    Uses the token up (see NONCES) unless ``nonces`` is None. ``signing`` is
+    ``site_signing(portal)`` when the caller has it already.
     """
+    signing = signing or site_signing(portal)
     return check(
-        list(_keyring()),
-        token,
-        member,
-        object_key(obj),
-        site_key(portal),
-        now=now,
-        nonces=nonces,
+        signing.keys, token, member, object_key(obj), signing.site, now, nonces
     )

@@ -153,7 +153,7 @@ def set_cookie(request, visit_id, portal, signing=None, config=None):
     when it is set; the callback sets it only when the visit id changes.
     """
     config = config or settings()
-    signing = signing or token.signing(portal)
+    signing = signing or token.site_signing(portal)
     secure = request.get("SERVER_URL", "").lower().startswith("https:")
     request.response.setCookie(
         config.cookie_name,

@@ -142,28 +142,19 @@ class ClickTrackerCallback(BrowserView):
         visit_storage = visits.visit_storage(storage)
         if bot and visit_storage is None:
             raise Refused("bot, and the storage cannot mark bot visits")
-        # The path comes from the server's context, never from the client.
-        path = "/".join(context.getPhysicalPath())
-        uid = token.uid_of(context)
-        # Looked up once: a callback is cheap, or tracking slows the site.
-        signing = token.signing(portal)
+        # Looked up once, for the token and the visit cookie alike.
+        signing = token.site_signing(portal)
         try:
-            # Last: it uses the token up. The object key is as in object_key().
-            token.check(
-                signing.keys,
-                token_,
-                member,
-                uid or path,
-                signing.site,
-                nonces=token.NONCES,
-            )
+            # Last: it uses the token up.
+            token.verify_token(token_, member, context, portal, signing=signing)
         except token.TokenError as error:
             raise Refused(f"token {error.reason}") from None
+        # The path comes from the server's context, never from the client.
         hit = {
             "member": member,
-            "path": path,
+            "path": "/".join(context.getPhysicalPath()),
             "url": without_fragment(url),
-            "uid": uid,
+            "uid": token.uid_of(context),
             "referrer": referrer or None,
         }
         if visit_storage is None:
