@@ -12,7 +12,14 @@ directory, then measures, side by side in one run:
   closing the connection after each request, as waitress does after every
   204 answer (the callback's). After a warm-up of all three, short rounds
   alternate to spread machine noise; the ratios are of the totals, and the
-  per-round ratios show the spread.
+  per-round ratios show the spread. Beside each rate, the CPU time that Zope
+  and PostgreSQL spent per request (from the kernel's accounting).
+
+The rounds run twice: once with Zope, PostgreSQL and the clients sharing
+every core, and once with Zope on a core of its own and everything else on
+the others, as when the database runs on its own server. On a small machine
+the difference is large: sharing, the scheduler keeps moving Zope's threads
+to the core PostgreSQL just left, and Zope's own work runs from cold caches.
 """
 
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +30,9 @@ import base64
 import gzip
 import http.client
 import json
+import os
 import port_for
+import psutil
 import psycopg2
 import subprocess
 import sys
@@ -129,7 +138,7 @@ def main():
         demo.start()
         password = demo.credentials()["alice"]
         demo.interrupt()  # the ZODB is free for zconsole
-        side = zope_side(var, WARM_UP + ROUNDS * PER_ROUND)
+        side = zope_side(var, WARM_UP + len(layouts()) * ROUNDS * PER_ROUND)
         print(
             "viewlet render: tracked page "
             f"{side['viewlet_tracked_us']:.0f} us, untracked page "
@@ -138,7 +147,7 @@ def main():
         demo = Demo(var, port_for.select_random())
         demo.start()
         try:
-            run(demo, var, password, side["tokens"])
+            run(demo, password, side["tokens"])
         finally:
             demo.interrupt()
     finally:
@@ -153,11 +162,59 @@ VIEWS = {
 }
 
 
-def run(demo, var, password, tokens):
+def layouts():
+    """[(description, (Zope's CPUs, everything else's CPUs) or None)]."""
+    cpus = os.sched_getaffinity(0)
+    found = [(f"Zope, PostgreSQL and the clients sharing {len(cpus)} cores", None)]
+    if len(cpus) >= 2:
+        zope_cpu = {min(cpus)}
+        found.append(
+            (
+                "Zope on a core of its own, PostgreSQL and the clients on the "
+                f"other {len(cpus) - 1}",
+                (zope_cpu, cpus - zope_cpu),
+            )
+        )
+    return found
+
+
+def pin(processes, cpus):
+    """Run every thread of ``processes`` on ``cpus`` only.
+
+    Threads started and processes forked later inherit it (PostgreSQL's
+    backends are forked by the postmaster, the clients by our main thread).
+    """
+    for process in processes:
+        try:
+            for thread in process.threads():
+                os.sched_setaffinity(thread.id, cpus)
+        except (psutil.NoSuchProcess, ProcessLookupError):
+            pass  # a backend that just ended
+
+
+def cpu_seconds(processes):
+    """{pid: user + system CPU seconds so far} of the processes still alive."""
+    seconds = {}
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        seconds[process.pid] = times.user + times.system
+    return seconds
+
+
+def cpu_used(before, after):
+    return sum(value - before.get(pid, 0.0) for pid, value in after.items())
+
+
+def run(demo, password, tokens):
     doc_url = f"{demo.url}/board-meeting/agenda"
     bodies = [
         {"token": token, "url": doc_url, "referrer": demo.url} for token in tokens
     ]
+    zope = demo.zope_processes()
+    everything_else = [psutil.Process()]
 
     def post(name, chunk):
         _label, view, close, expected = VIEWS[name]
@@ -169,30 +226,53 @@ def run(demo, var, password, tokens):
     for name in VIEWS:
         post(name, bodies[:WARM_UP])
     bodies = bodies[WARM_UP:]
-    before = stored_hits(var)
+    all_cpus = os.sched_getaffinity(0)
+    try:
+        for n, (description, split) in enumerate(layouts()):
+            if split is not None:
+                pin(zope, split[0])
+                pin(everything_else + demo.postgres_processes(), split[1])
+            chunk = ROUNDS * PER_ROUND
+            measure(description, bodies[n * chunk : (n + 1) * chunk], post, demo)
+    finally:
+        pin(zope + everything_else + demo.postgres_processes(), all_cpus)
+
+
+def measure(description, bodies, post, demo):
+    """Alternating rounds of every view; prints rates, CPU and the ratios."""
+    zope = demo.zope_processes()
+    before = stored_hits(demo.var)
     seconds = dict.fromkeys(VIEWS, 0.0)
+    zope_cpu = dict.fromkeys(VIEWS, 0.0)
+    postgres_cpu = dict.fromkeys(VIEWS, 0.0)
     ratios = {"ok": [], "ok_close": []}
     for n in range(ROUNDS):
         chunk = bodies[n * PER_ROUND : (n + 1) * PER_ROUND]
-        rates = {name: post(name, chunk) for name in VIEWS}
-        for name, rate in rates.items():
-            seconds[name] += len(chunk) / rate
+        rates = {}
+        for name in VIEWS:
+            postgres = demo.postgres_processes()
+            cpu = cpu_seconds(zope), cpu_seconds(postgres)
+            rates[name] = post(name, chunk)
+            postgres = demo.postgres_processes()
+            zope_cpu[name] += cpu_used(cpu[0], cpu_seconds(zope))
+            postgres_cpu[name] += cpu_used(cpu[1], cpu_seconds(postgres))
+            seconds[name] += len(chunk) / rates[name]
         for name in ratios:
             ratios[name].append(rates["callback"] / rates[name])
-    stored = stored_hits(var) - before
+    stored = stored_hits(demo.var) - before
     total = ROUNDS * PER_ROUND
     rate = {name: total / seconds[name] for name in VIEWS}
     print(
-        f"HTTP POSTs/s, {CLIENTS} clients logged in as a member, "
-        f"{ROUNDS} alternating rounds of {PER_ROUND}:"
+        f"{description}; HTTP POSTs from {CLIENTS} clients logged in as a "
+        f"member, {ROUNDS} alternating rounds of {PER_ROUND}:"
     )
-    print(f"  {'view':<36}{'req/s':>8}")
+    print(f"  {'view':<30}{'req/s':>7}{'Zope CPU/req':>14}{'PostgreSQL CPU/req':>20}")
     for name, (label, *_rest) in VIEWS.items():
-        print(f"  {label:<36}{rate[name]:>8.0f}")
-    print(
-        "  (Zope answers the callback with 204 No Content, after which waitress\n"
-        "  always closes the connection; the closing no-op pays the same.)"
-    )
+        print(
+            f"  {label:<30}{rate[name]:>7.0f}"
+            f"{zope_cpu[name] / total * 1e6:>11.0f} us"
+            f"{postgres_cpu[name] / total * 1e6:>17.0f} us"
+        )
     for name, label in (("ok_close", "closing"), ("ok", "keep-alive")):
         spread = sorted(ratios[name])
         print(
@@ -200,6 +280,11 @@ def run(demo, var, password, tokens):
             f"{rate['callback'] / rate[name]:.0%} (target >= 80%); per round "
             f"{spread[0]:.0%}..{spread[-1]:.0%}, median {spread[len(spread) // 2]:.0%}"
         )
+    extra = (zope_cpu["callback"] - zope_cpu["ok_close"]) / total * 1e6
+    print(
+        f"  Zope CPU of a callback beyond the closing no-op: {extra:.0f} us "
+        f"({zope_cpu['callback'] / zope_cpu['ok_close'] - 1:+.0%})"
+    )
     print(f"  hits stored in PostgreSQL: {stored} of {total} callbacks")
 
 

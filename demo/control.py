@@ -82,13 +82,24 @@ class Demo:
         for line in self.proc.stdout:
             self.output.append(line)
 
+    def zope_processes(self):
+        """The running processes of this demo's Zope instance."""
+        marker = str(self.var / "instance" / "etc" / "zope.ini")
+        return [
+            p
+            for p in psutil.process_iter(["cmdline"])
+            if marker in " ".join(p.info["cmdline"] or [])
+        ]
+
     def zope_running(self):
         """Is any process of this demo's instance still alive?"""
-        marker = str(self.var / "instance" / "etc" / "zope.ini")
-        return any(
-            marker in " ".join(p.info["cmdline"] or [])
-            for p in psutil.process_iter(["cmdline"])
-        )
+        return bool(self.zope_processes())
+
+    def postgres_processes(self):
+        """This demo's PostgreSQL server: the postmaster and its children."""
+        pidfile = self.var / "postgres" / "data" / "postmaster.pid"
+        postmaster = psutil.Process(int(pidfile.read_text().split()[0]))
+        return [postmaster, *postmaster.children(recursive=True)]
 
     def credentials(self):
         return dict(re.findall(r"(?:Manager|Member):\s+(\S+) / (\S+)", self.text))
@@ -109,8 +120,7 @@ class Demo:
 
     def kill_everything(self):
         """An unclean stop: SIGKILL Zope, the launcher and PostgreSQL."""
-        pidfile = self.var / "postgres" / "data" / "postmaster.pid"
-        postmaster = psutil.Process(int(pidfile.read_text().split()[0]))
+        postmaster = self.postgres_processes()[0]
         os.killpg(self.proc.pid, signal.SIGKILL)
         postmaster.kill()
         psutil.wait_procs([postmaster], timeout=30)
