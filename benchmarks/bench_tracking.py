@@ -233,14 +233,13 @@ def run(demo, password, tokens):
                 pin(zope, split[0])
                 pin(everything_else + demo.postgres_processes(), split[1])
             chunk = ROUNDS * PER_ROUND
-            measure(description, bodies[n * chunk : (n + 1) * chunk], post, demo)
+            measure(description, bodies[n * chunk : (n + 1) * chunk], post, demo, zope)
     finally:
         pin(zope + everything_else + demo.postgres_processes(), all_cpus)
 
 
-def measure(description, bodies, post, demo):
+def measure(description, bodies, post, demo, zope):
     """Alternating rounds of every view; prints rates, CPU and the ratios."""
-    zope = demo.zope_processes()
     before = stored_hits(demo.var)
     seconds = dict.fromkeys(VIEWS, 0.0)
     zope_cpu = dict.fromkeys(VIEWS, 0.0)
@@ -250,11 +249,11 @@ def measure(description, bodies, post, demo):
         chunk = bodies[n * PER_ROUND : (n + 1) * PER_ROUND]
         rates = {}
         for name in VIEWS:
-            postgres = demo.postgres_processes()
-            cpu = cpu_seconds(zope), cpu_seconds(postgres)
+            cpu = cpu_seconds(zope), cpu_seconds(demo.postgres_processes())
             rates[name] = post(name, chunk)
-            postgres = demo.postgres_processes()
             zope_cpu[name] += cpu_used(cpu[0], cpu_seconds(zope))
+            # Listed again: backends may have started meanwhile.
+            postgres = demo.postgres_processes()
             postgres_cpu[name] += cpu_used(cpu[1], cpu_seconds(postgres))
             seconds[name] += len(chunk) / rates[name]
         for name in ratios:
