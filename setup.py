@@ -65,6 +65,8 @@ setup(
     },
     entry_points={
         "z3c.autoinclude.plugin": ["target = plone"],
-        "console_scripts": ["clicktracker-purge = slc.clicktracker.storage.purge:main"],
+        "console_scripts": [
+            "clicktracker-purge = slc.clicktracker.storage.cli:purge",
+        ],
     },
 )

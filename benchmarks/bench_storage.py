@@ -9,7 +9,7 @@ on, synchronous_commit on), on this machine. Prints measurements only.
 from datetime import UTC
 from datetime import datetime
 from slc.clicktracker.storage import PostgresqlStorage
-from slc.clicktracker.testing import PostgresCluster
+from slc.clicktracker.testing.cluster import PostgresCluster
 import random
 import statistics
 import threading
@@ -54,7 +54,7 @@ def write_benchmark(dsn):
     storage.setup_database()
     # The baseline goes through the very same pool code, only the SQL differs.
     bare = PostgresqlStorage(dsn, pool_size=4)
-    bare._run(
+    bare.pool.run(
         lambda cur: cur.execute(
             "CREATE TABLE plain (at timestamptz, member text, path text, url text)"
         )
@@ -62,7 +62,7 @@ def write_benchmark(dsn):
 
     def bare_insert(t, n):
         doc = random.randrange(DOCUMENTS)
-        bare._run(
+        bare.pool.run(
             lambda cur: cur.execute(
                 "INSERT INTO plain VALUES (now(), %s, %s, %s)",
                 (f"m{t}-{n % MEMBERS}", f"/Plone/d{doc}", f"http://x/d{doc}"),
@@ -124,7 +124,7 @@ def visits_benchmark(dsn):
             member, path, url, uid = page(t, n)
             if last is not None:
                 member = last[0]  # the same member all visit long
-        result = storage.logVisit(member, path, url, visit, uid=uid, user_agent="UA")
+        result = storage.log_visit(member, path, url, visit, uid=uid, user_agent="UA")
         assert result.stored
         state[t] = (result.visit_id, count + 1, (member, path, url, uid))
 
@@ -135,8 +135,8 @@ def visits_benchmark(dsn):
             off += throughput(threads, log_access) / ROUNDS
             on += throughput(threads, log_visit) / ROUNDS
         rows.append((threads, off, on))
-    visits = storage.countVisits()
-    stats = storage._run(
+    visits = storage.count_visits()
+    stats = storage.pool.run(
         lambda cur: (
             cur.execute("SELECT sum(hits), sum(reloads) FROM clicktracker.visits")
             or cur.fetchone()
@@ -157,7 +157,9 @@ def purge_benchmark(storage):
         while not stop.is_set():
             doc = random.randrange(BIG_FOLDERS * 100)
             path = f"/Plone/f{doc // 100}/doc{doc % 100}"
-            result = storage.logVisit(f"member{t}", path, "http://nohost" + path, visit)
+            result = storage.log_visit(
+                f"member{t}", path, "http://nohost" + path, visit
+            )
             assert result.stored
             visit = result.visit_id
             logged[t] += 1
@@ -216,7 +218,7 @@ def load_big(dsn):
         cur.execute("VACUUM ANALYZE clicktracker.access")
 
     started = time.monotonic()
-    storage._run(load)
+    storage.pool.run(load)
     loaded = time.monotonic() - started
     return storage, loaded
 
@@ -238,10 +240,10 @@ def main():
         fsync = []
         cluster_dsn = cluster.dsn()
         probe = PostgresqlStorage(cluster_dsn)
-        probe._run(
+        probe.pool.run(
             lambda cur: cur.execute("SHOW fsync") or fsync.extend(cur.fetchone())
         )
-        probe._run(
+        probe.pool.run(
             lambda cur: (
                 cur.execute("SHOW synchronous_commit") or fsync.extend(cur.fetchone())
             )

@@ -45,13 +45,13 @@ sys.path.insert(0, str(ROOT))
 from demo.control import Demo  # noqa: E402
 from demo.control import remove  # noqa: E402
 from demo.control import scratch_var  # noqa: E402
+from slc.clicktracker.testing import DESKTOP_UA  # noqa: E402
 
 
 CLIENTS = 4
 ROUNDS = 16
 PER_ROUND = 300
 WARM_UP = 200
-UA = "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0.0.0 Safari/537.36"
 SCRIPT = ROOT / "src/slc/clicktracker/browser/static/clicktracker.js"
 
 
@@ -85,7 +85,7 @@ def post_all(url, bodies, password, close=False):
     auth = base64.b64encode(f"alice:{password}".encode()).decode("ascii")
     headers = {
         "Authorization": f"Basic {auth}",
-        "User-Agent": UA,
+        "User-Agent": DESKTOP_UA,
         "Content-Type": "application/x-www-form-urlencoded",
     }
     if close:

@@ -9,7 +9,8 @@ the last command-line argument asks for.
 from AccessControl.SecurityManagement import newSecurityManager
 from slc.clicktracker.browser.viewlet import ClickTrackerViewlet
 from slc.clicktracker.interfaces import IClickTrackerLayer
-from slc.clicktracker.token import make_token
+from slc.clicktracker.testing import DESKTOP_UA
+from slc.clicktracker.tokens import make_token
 from zope.component.hooks import setSite
 from zope.interface import alsoProvides
 import json
@@ -18,7 +19,6 @@ import time
 
 
 MEMBER = "alice"
-UA = "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0.0.0 Safari/537.36"
 RENDERS = 2000
 
 
@@ -40,7 +40,7 @@ def main(app, count):
     users = site.acl_users
     newSecurityManager(None, users.getUser(MEMBER).__of__(users))
     request = app.REQUEST
-    request.environ["HTTP_USER_AGENT"] = UA
+    request.environ["HTTP_USER_AGENT"] = DESKTOP_UA
     alsoProvides(request, IClickTrackerLayer)
     doc = site["board-meeting"]["agenda"]
     tracked_us, tracked_html = render_cost(doc, request)

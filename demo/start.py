@@ -7,7 +7,7 @@ PostgreSQL; a later start copes with what an unclean stop left behind.
 """
 
 from pathlib import Path
-from slc.clicktracker import localpg
+from slc.clicktracker.testing import localpg
 import hashlib
 import json
 import os

@@ -1,204 +1,276 @@
--- slc.clicktracker: PostgreSQL schema, version 1.
+-- slc.clicktracker: the stored functions, as they are now.
 --
--- Load into an existing database with
---     psql -v ON_ERROR_STOP=1 -f sql/db.sql DBNAME
--- or let the add-on do it (control panel / setup_database()). Loading it again
--- is harmless. Later changes never edit this file: they come as numbered
--- scripts in sql/upgrades/, applied by slc.clicktracker.storage.schema.setup().
---
--- Everything lives in the schema "clicktracker". Text that is compared,
--- sorted or indexed uses COLLATE "C" so that path-prefix range scans can use
--- a plain btree index whatever the database's own collation is.
+-- Every function is defined here, once, with CREATE OR REPLACE. This file is
+-- not a migration: slc.clicktracker.storage.schema.setup() loads it after the
+-- numbered migrations in migrations/ on every setup, in one transaction under
+-- the setup lock, so changing a function means editing it here. Tables,
+-- indexes and data changes belong in a new migration instead; see
+-- migrations/README.rst (also for signature changes, which need a DROP).
 
-BEGIN;
-
--- Two Zope instances starting at once must not create objects concurrently.
--- The key is shared with schema.py (LOCK_KEY).
-SELECT pg_advisory_xact_lock(5183390712);
-
-CREATE SCHEMA IF NOT EXISTS clicktracker;
-
-CREATE TABLE IF NOT EXISTS clicktracker.schema_version (
-    singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
-    version integer NOT NULL
-);
-INSERT INTO clicktracker.schema_version (version) VALUES (1)
-ON CONFLICT DO NOTHING;
-
--- Only a version-1 database gets the version-1 objects (re)created: once an
--- upgrade has changed a table or function, reloading this file must not
--- bring the old definition back.
-DO $install$
+-- The document a hit is about: found by UID, else by path; created when new.
+-- Shared by log_hit and log_visit_hit. A document seen for the first time is
+-- an INSERT ... ON CONFLICT, so simultaneous first views of it neither fail
+-- nor create it twice.
+CREATE OR REPLACE FUNCTION clicktracker.find_document(
+    p_path text,
+    p_uid text,
+    p_title text
+) RETURNS bigint
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    doc bigint;
+    old_path text;
+    old_title text;
 BEGIN
-    IF (SELECT version FROM clicktracker.schema_version) > 1 THEN
-        RETURN;
-    END IF;
-
-    -- One row per content object. Keyed by its Plone UID when we know it,
-    -- otherwise by its path (path_key = path, uid IS NULL); path always holds
-    -- the current location so that reports by folder work.
-    CREATE TABLE IF NOT EXISTS clicktracker.documents (
-        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        uid text COLLATE "C" UNIQUE,
-        path text COLLATE "C" NOT NULL,
-        path_key text COLLATE "C" UNIQUE,
-        title text,
-        CHECK (path_key IS NULL OR (uid IS NULL AND path_key = path))
-    );
-    CREATE INDEX IF NOT EXISTS documents_path
-        ON clicktracker.documents (path);
-
-    -- Every single view, for time windows and clickstreams.
-    -- document_id has no FOREIGN KEY on purpose: the check would lock the
-    -- (hot) document row on every hit and costs ~15% of write throughput;
-    -- documents are never deleted by the add-on.
-    CREATE TABLE IF NOT EXISTS clicktracker.hits (
-        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        at timestamptz NOT NULL,
-        member text COLLATE "C" NOT NULL,
-        document_id bigint NOT NULL,
-        url text COLLATE "C" NOT NULL,
-        referrer text
-    );
-    -- The only index besides the key: every index costs each hit a random
-    -- btree insert. Per-member queries use the access totals.
-    CREATE INDEX IF NOT EXISTS hits_document_at
-        ON clicktracker.hits (document_id, at);
-
-    -- Running totals per document, member and url: what getLog() reads.
-    CREATE TABLE IF NOT EXISTS clicktracker.access (
-        document_id bigint NOT NULL,  -- no FOREIGN KEY: see hits
-        member text COLLATE "C" NOT NULL,
-        url text COLLATE "C" NOT NULL,
-        count bigint NOT NULL,
-        firstaccess timestamptz NOT NULL,
-        lastaccess timestamptz NOT NULL
-    ) WITH (fillfactor = 80);
-    -- fillfactor: free room on each page lets a repeat view update count and
-    -- lastaccess in place (HOT: no index is touched, less WAL).
-    -- md5(url): a url may be longer than a btree entry can hold.
-    CREATE UNIQUE INDEX IF NOT EXISTS access_key
-        ON clicktracker.access (document_id, member, md5(url));
-
-    -- Records one view in one round trip. Every "first hit" is an
-    -- INSERT ... ON CONFLICT, so simultaneous first views of the same
-    -- document by the same member neither fail nor lose a count.
-    CREATE OR REPLACE FUNCTION clicktracker.log_hit(
-        p_member text,
-        p_path text,
-        p_url text,
-        p_uid text,
-        p_referrer text,
-        p_title text,
-        p_at timestamptz
-    ) RETURNS bigint
-    LANGUAGE plpgsql AS $fn$
-    DECLARE
-        doc bigint;
-        old_path text;
-        old_title text;
-    BEGIN
-        IF p_uid IS NOT NULL THEN
-            SELECT id, path, title INTO doc, old_path, old_title
-              FROM clicktracker.documents WHERE uid = p_uid;
-            IF FOUND THEN
-                -- Only write when something changed: most views change nothing.
-                IF old_path <> p_path
-                   OR (p_title IS NOT NULL AND old_title IS DISTINCT FROM p_title) THEN
-                    UPDATE clicktracker.documents
-                       SET path = p_path, title = coalesce(p_title, title)
-                     WHERE id = doc;
-                END IF;
-            ELSE
-                -- First view that brings the UID of a document known by path.
-                BEGIN
-                    UPDATE clicktracker.documents
-                       SET uid = p_uid, path_key = NULL,
-                           title = coalesce(p_title, title)
-                     WHERE path_key = p_path
-                    RETURNING id INTO doc;
-                EXCEPTION WHEN unique_violation THEN
-                    -- A concurrent view inserted the UID meanwhile.
-                    doc := NULL;
-                END;
-                IF doc IS NULL THEN
-                    INSERT INTO clicktracker.documents AS d (uid, path, title)
-                    VALUES (p_uid, p_path, p_title)
-                    ON CONFLICT (uid) DO UPDATE
-                        SET path = EXCLUDED.path,
-                            title = coalesce(EXCLUDED.title, d.title)
-                    RETURNING id INTO doc;
-                END IF;
+    IF p_uid IS NOT NULL THEN
+        SELECT id, path, title INTO doc, old_path, old_title
+          FROM clicktracker.documents WHERE uid = p_uid;
+        IF FOUND THEN
+            -- Only write when something changed: most views change nothing.
+            IF old_path <> p_path
+               OR (p_title IS NOT NULL AND old_title IS DISTINCT FROM p_title) THEN
+                UPDATE clicktracker.documents
+                   SET path = p_path, title = coalesce(p_title, title)
+                 WHERE id = doc;
             END IF;
         ELSE
-            SELECT id, title INTO doc, old_title
-              FROM clicktracker.documents WHERE path_key = p_path;
-            IF NOT FOUND THEN
-                SELECT id, title INTO doc, old_title
-                  FROM clicktracker.documents
-                 WHERE path = p_path AND uid IS NOT NULL
-                 ORDER BY id DESC LIMIT 1;
-            END IF;
-            IF doc IS NULL THEN
-                INSERT INTO clicktracker.documents AS d (path, path_key, title)
-                VALUES (p_path, p_path, p_title)
-                ON CONFLICT (path_key) DO UPDATE
-                    SET title = coalesce(EXCLUDED.title, d.title)
+            -- First view that brings the UID of a document known by path.
+            BEGIN
+                UPDATE clicktracker.documents
+                   SET uid = p_uid, path_key = NULL,
+                       title = coalesce(p_title, title)
+                 WHERE path_key = p_path
                 RETURNING id INTO doc;
-            ELSIF p_title IS NOT NULL AND old_title IS DISTINCT FROM p_title THEN
-                UPDATE clicktracker.documents SET title = p_title WHERE id = doc;
+            EXCEPTION WHEN unique_violation THEN
+                -- A concurrent view inserted the UID meanwhile.
+                doc := NULL;
+            END;
+            IF doc IS NULL THEN
+                INSERT INTO clicktracker.documents AS d (uid, path, title)
+                VALUES (p_uid, p_path, p_title)
+                ON CONFLICT (uid) DO UPDATE
+                    SET path = EXCLUDED.path,
+                        title = coalesce(EXCLUDED.title, d.title)
+                RETURNING id INTO doc;
             END IF;
         END IF;
-
-        INSERT INTO clicktracker.hits (at, member, document_id, url, referrer)
-        VALUES (p_at, p_member, doc, p_url, p_referrer);
-
-        INSERT INTO clicktracker.access AS a
-            (document_id, member, url, count, firstaccess, lastaccess)
-        VALUES (doc, p_member, p_url, 1, p_at, p_at)
-        ON CONFLICT (document_id, member, md5(url)) DO UPDATE
-            SET count = a.count + 1,
-                firstaccess = least(a.firstaccess, EXCLUDED.firstaccess),
-                lastaccess = greatest(a.lastaccess, EXCLUDED.lastaccess);
-        RETURN doc;
-    END
-    $fn$;
-
-    -- A content object (and everything below it) moved from p_old to p_new.
-    -- The range test instead of LIKE: no metacharacters to escape, and
-    -- '0' is the character right after '/' in the "C" collation.
-    CREATE OR REPLACE FUNCTION clicktracker.move_paths(p_old text, p_new text)
-    RETURNS integer
-    LANGUAGE plpgsql AS $fn$
-    DECLARE
-        moved integer;
-    BEGIN
-        IF p_old = p_new THEN
-            RETURN 0;
+    ELSE
+        SELECT id, title INTO doc, old_title
+          FROM clicktracker.documents WHERE path_key = p_path;
+        IF NOT FOUND THEN
+            SELECT id, title INTO doc, old_title
+              FROM clicktracker.documents
+             WHERE path = p_path AND uid IS NOT NULL
+             ORDER BY id DESC LIMIT 1;
         END IF;
-        -- A path-only document already sitting at a destination belonged to
-        -- an object that is gone: it keeps its history but no longer claims
-        -- the path for new views.
-        UPDATE clicktracker.documents t
-           SET path_key = NULL
-          FROM clicktracker.documents s
-         WHERE s.path_key IS NOT NULL
-           AND (s.path = p_old
-                OR (s.path >= p_old || '/' AND s.path < p_old || '0'))
-           AND t.path_key = p_new || substr(s.path, length(p_old) + 1)
-           AND NOT (t.path = p_old
-                    OR (t.path >= p_old || '/' AND t.path < p_old || '0'));
-        UPDATE clicktracker.documents
-           SET path = p_new || substr(path, length(p_old) + 1),
-               path_key = CASE WHEN path_key IS NULL THEN NULL
-                          ELSE p_new || substr(path, length(p_old) + 1) END
-         WHERE path = p_old
-            OR (path >= p_old || '/' AND path < p_old || '0');
-        GET DIAGNOSTICS moved = ROW_COUNT;
-        RETURN moved;
-    END
-    $fn$;
+        IF doc IS NULL THEN
+            INSERT INTO clicktracker.documents AS d (path, path_key, title)
+            VALUES (p_path, p_path, p_title)
+            ON CONFLICT (path_key) DO UPDATE
+                SET title = coalesce(EXCLUDED.title, d.title)
+            RETURNING id INTO doc;
+        ELSIF p_title IS NOT NULL AND old_title IS DISTINCT FROM p_title THEN
+            UPDATE clicktracker.documents SET title = p_title WHERE id = doc;
+        END IF;
+    END IF;
+    RETURN doc;
 END
-$install$;
+$fn$;
 
-COMMIT;
+-- One more view in the running totals (reloads included). The first view
+-- is an INSERT ... ON CONFLICT too, so simultaneous first views of a
+-- document by one member neither fail nor lose a count.
+CREATE OR REPLACE FUNCTION clicktracker.count_view(
+    p_doc bigint,
+    p_member text,
+    p_url text,
+    p_at timestamptz
+) RETURNS void
+-- plpgsql rather than sql: it keeps its plan for the session instead of
+-- planning the upsert again on every call.
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    INSERT INTO clicktracker.access AS a
+        (document_id, member, url, count, firstaccess, lastaccess)
+    VALUES (p_doc, p_member, p_url, 1, p_at, p_at)
+    ON CONFLICT (document_id, member, md5(url)) DO UPDATE
+        SET count = a.count + 1,
+            firstaccess = least(a.firstaccess, EXCLUDED.firstaccess),
+            lastaccess = greatest(a.lastaccess, EXCLUDED.lastaccess);
+END
+$fn$;
+
+-- Records one view outside any visit in one round trip (autocommit: one
+-- transaction).
+CREATE OR REPLACE FUNCTION clicktracker.log_hit(
+    p_member text,
+    p_path text,
+    p_url text,
+    p_uid text,
+    p_referrer text,
+    p_title text,
+    p_at timestamptz
+) RETURNS bigint
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    doc bigint;
+BEGIN
+    doc := clicktracker.find_document(p_path, p_uid, p_title);
+    INSERT INTO clicktracker.hits (at, member, document_id, url, referrer)
+    VALUES (p_at, p_member, doc, p_url, p_referrer);
+    PERFORM clicktracker.count_view(doc, p_member, p_url, p_at);
+    RETURN doc;
+END
+$fn$;
+
+-- One hit inside a visit, in one round trip (autocommit: one transaction).
+--
+-- p_visit_id is the id from the visitor's cookie (or NULL); p_new_id is the
+-- id to give a visit this hit starts (made by the caller, so that a hit
+-- spooled while the database was away gets the id its cookie already has).
+-- The visit row is locked first, so two tabs of one visit (or two Zope
+-- instances) take turns and neither a count nor a reload is lost.
+CREATE OR REPLACE FUNCTION clicktracker.log_visit_hit(
+    p_visit_id text,
+    p_new_id text,
+    p_member text,
+    p_path text,
+    p_url text,
+    p_uid text,
+    p_referrer text,
+    p_title text,
+    p_at timestamptz,
+    p_user_agent text,
+    p_is_bot boolean,
+    p_idle double precision,
+    p_max_age double precision,
+    OUT visit_id text,
+    OUT started boolean,
+    OUT ended text,
+    OUT reload boolean
+)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    v clicktracker.visits%ROWTYPE;
+    hops integer := 0;
+    doc bigint;
+    hit bigint;
+BEGIN
+    started := false;
+    reload := false;
+    IF p_visit_id IS NOT NULL THEN
+        SELECT * INTO v FROM clicktracker.visits WHERE id = p_visit_id FOR UPDATE;
+        -- A stale id (another tab, hits replayed from a spool) continues in
+        -- the visit that replaced it. Locks follow the chain forwards only,
+        -- so two hits never wait for each other in a circle.
+        WHILE v.replaced_by IS NOT NULL AND hops < 10 LOOP
+            SELECT * INTO v FROM clicktracker.visits
+             WHERE id = v.replaced_by FOR UPDATE;
+            hops := hops + 1;
+        END LOOP;
+        IF v.id IS NULL OR v.member <> p_member THEN
+            -- Unknown, purged, forged or someone else's: start afresh.
+            v := NULL;
+        ELSIF p_at - v.last_hit > make_interval(secs => p_idle)
+              OR p_at - v.started > make_interval(secs => p_max_age) THEN
+            ended := v.id;
+            v := NULL;
+        END IF;
+    END IF;
+
+    IF v.id IS NOT NULL THEN
+        visit_id := v.id;
+        IF v.last_url = p_url AND v.last_hit_id IS NOT NULL THEN
+            UPDATE clicktracker.hits SET reloads = reloads + 1
+             WHERE id = v.last_hit_id
+            RETURNING document_id INTO doc;
+            -- Not found: that click has been purged; count a new one instead.
+            IF FOUND THEN
+                reload := true;
+                UPDATE clicktracker.visits
+                   SET reloads = reloads + 1,
+                       last_hit = greatest(last_hit, p_at)
+                 WHERE id = v.id;
+                IF NOT p_is_bot THEN
+                    PERFORM clicktracker.count_view(doc, p_member, p_url, p_at);
+                END IF;
+                RETURN;
+            END IF;
+        END IF;
+        doc := clicktracker.find_document(p_path, p_uid, p_title);
+        INSERT INTO clicktracker.hits
+            (at, member, document_id, url, referrer, visit_id)
+        VALUES (p_at, p_member, doc, p_url, p_referrer, v.id)
+        RETURNING id INTO hit;
+        UPDATE clicktracker.visits
+           SET hits = hits + 1,
+               last_hit = greatest(last_hit, p_at),
+               last_url = p_url,
+               last_hit_id = hit
+         WHERE id = v.id;
+    ELSE
+        visit_id := p_new_id;
+        doc := clicktracker.find_document(p_path, p_uid, p_title);
+        INSERT INTO clicktracker.hits
+            (at, member, document_id, url, referrer, visit_id)
+        VALUES (p_at, p_member, doc, p_url, p_referrer, p_new_id)
+        RETURNING id INTO hit;
+        -- The id exists already only when the same spooled hit is replayed
+        -- a second time (a crash between commit and spool cleanup): it is
+        -- then counted as one more click of that visit.
+        INSERT INTO clicktracker.visits AS t
+            (id, member, started, last_hit, hits, reloads, initial_referrer,
+             user_agent, is_bot, last_url, last_hit_id)
+        VALUES (p_new_id, p_member, p_at, p_at, 1, 0, p_referrer,
+                p_user_agent, p_is_bot, p_url, hit)
+        ON CONFLICT (id) DO UPDATE
+            SET hits = t.hits + 1,
+                last_hit = greatest(t.last_hit, EXCLUDED.last_hit),
+                last_url = EXCLUDED.last_url,
+                last_hit_id = EXCLUDED.last_hit_id
+        RETURNING t.hits = 1 INTO started;
+        IF ended IS NOT NULL THEN
+            UPDATE clicktracker.visits SET replaced_by = p_new_id WHERE id = ended;
+        END IF;
+    END IF;
+    -- A bot's visit is kept for the clickstream but is no read.
+    IF NOT p_is_bot THEN
+        PERFORM clicktracker.count_view(doc, p_member, p_url, p_at);
+    END IF;
+END
+$fn$;
+
+-- A content object (and everything below it) moved from p_old to p_new.
+-- The range test instead of LIKE: no metacharacters to escape, and
+-- '0' is the character right after '/' in the "C" collation.
+CREATE OR REPLACE FUNCTION clicktracker.move_paths(p_old text, p_new text)
+RETURNS integer
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    moved integer;
+BEGIN
+    IF p_old = p_new THEN
+        RETURN 0;
+    END IF;
+    -- A path-only document already sitting at a destination belonged to
+    -- an object that is gone: it keeps its history but no longer claims
+    -- the path for new views.
+    UPDATE clicktracker.documents t
+       SET path_key = NULL
+      FROM clicktracker.documents s
+     WHERE s.path_key IS NOT NULL
+       AND (s.path = p_old
+            OR (s.path >= p_old || '/' AND s.path < p_old || '0'))
+       AND t.path_key = p_new || substr(s.path, length(p_old) + 1)
+       AND NOT (t.path = p_old
+                OR (t.path >= p_old || '/' AND t.path < p_old || '0'));
+    UPDATE clicktracker.documents
+       SET path = p_new || substr(path, length(p_old) + 1),
+           path_key = CASE WHEN path_key IS NULL THEN NULL
+                      ELSE p_new || substr(path, length(p_old) + 1) END
+     WHERE path = p_old
+        OR (path >= p_old || '/' AND path < p_old || '0');
+    GET DIAGNOSTICS moved = ROW_COUNT;
+    RETURN moved;
+END
+$fn$;

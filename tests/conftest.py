@@ -1,7 +1,9 @@
 """Fixtures shared by the whole suite; Zope-free, see plone/conftest.py."""
 
-from slc.clicktracker.testing import CLUSTER
-import psycopg2
+from slc.clicktracker.testing import DESKTOP_UA
+from slc.clicktracker.testing.cluster import CLUSTER
+from tests.helpers import CHROMIUM
+from tests.helpers import CHROMIUM_ARGS
 import pytest
 
 
@@ -28,19 +30,6 @@ def pg_dsn(pg_cluster):
     pg_cluster.drop_database(name)
 
 
-CHROMIUM = "/usr/bin/chromium"
-# Without these, Chromium keeps dialling Google's hosts, which this network refuses.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
 @pytest.fixture(scope="session")
 def chromium():
     """Debian's headless Chromium driven by Playwright (no downloaded browser)."""
@@ -54,14 +43,6 @@ def chromium():
         browser.close()
 
 
-# Chromium's headless user agent says "HeadlessChrome", which the add-on
-# rightly treats as automation; a reader's browser sends this instead.
-DESKTOP_UA = (
-    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 "
-    "(KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"
-)
-
-
 @pytest.fixture
 def page(chromium):
     context = chromium.new_context(user_agent=DESKTOP_UA)
@@ -69,27 +50,3 @@ def page(chromium):
     page.set_default_timeout(20_000)
     yield page
     context.close()
-
-
-def login(page, portal_url, name, password):
-    """Log in through Plone's own login form, as a person would."""
-    page.goto(f"{portal_url}/login")
-    page.fill("#__ac_name", name)
-    page.fill("#__ac_password", password)
-    page.click("#buttons-login")
-    page.wait_for_load_state()
-    assert page.locator("#__ac_name").count() == 0, page.content()[:2000]
-
-
-def user_tables(dsn):
-    """How many tables the database at ``dsn`` holds outside the catalogs."""
-    conn = psycopg2.connect(dsn)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(
-                "SELECT count(*) FROM information_schema.tables "
-                "WHERE table_schema NOT IN ('pg_catalog', 'information_schema')"
-            )
-            return cur.fetchone()[0]
-    finally:
-        conn.close()

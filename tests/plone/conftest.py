@@ -1,8 +1,5 @@
 """Plone layers as pytest fixtures, and the fixtures several modules share."""
 
-from datetime import UTC
-from datetime import datetime
-from datetime import timedelta
 from plone import api
 from plone.app.testing import SITE_OWNER_NAME
 from plone.app.testing import SITE_OWNER_PASSWORD
@@ -10,19 +7,21 @@ from plone.app.testing import TEST_USER_ID
 from plone.app.testing import setRoles
 from plone.testing.zope import Browser
 from pytest_plone import fixtures_factory
-from slc.clicktracker import token
+from slc.clicktracker import tokens
 from slc.clicktracker import tracking
-from slc.clicktracker import visits
+from slc.clicktracker import visitcookie
 from slc.clicktracker.interfaces import IClickStorage
+from slc.clicktracker.storage import dsn
 from slc.clicktracker.storage import utility
-from slc.clicktracker.testing import ACCEPTANCE_TESTING
-from slc.clicktracker.testing import FUNCTIONAL_TESTING
-from slc.clicktracker.testing import INTEGRATION_TESTING
+from slc.clicktracker.testing.layers import ACCEPTANCE_TESTING
+from slc.clicktracker.testing.layers import FUNCTIONAL_TESTING
+from slc.clicktracker.testing.layers import INTEGRATION_TESTING
 from tests.plone.helpers import LIVE_MEMBER
 from tests.plone.helpers import LIVE_PASSWORD
-from tests.plone.helpers import PASSWORD
 from tests.plone.helpers import ROLE_PASSWORD
 from tests.plone.helpers import ROLE_USERS
+from tests.plone.helpers import Clock
+from tests.plone.helpers import published_content
 from zope.component import getUtility
 import pytest
 import transaction
@@ -42,7 +41,7 @@ globals().update(
 @pytest.fixture(autouse=True)
 def isolated_storage(monkeypatch, tmp_path):
     """No DSN from the environment, a spool of this test's own, pools closed."""
-    monkeypatch.delenv(utility.ENV_DSN, raising=False)
+    monkeypatch.delenv(dsn.ENV_DSN, raising=False)
     monkeypatch.setenv(utility.ENV_SPOOL, str(tmp_path / "spool.sqlite"))
     yield
     utility.close_all()
@@ -59,21 +58,6 @@ def storage(functional):
 
 
 # -- content and members ------------------------------------------------------
-
-
-def published_content(functional, doc_title):
-    """A published folder with two documents, and two members, committed."""
-    portal = functional["portal"]
-    setRoles(portal, TEST_USER_ID, ["Manager"])
-    folder = api.content.create(portal, "Folder", id="folder", title="Folder")
-    doc = api.content.create(folder, "Document", id="doc", title=doc_title)
-    other = api.content.create(folder, "Document", id="other", title="Other")
-    for obj in (folder, doc, other):
-        api.content.transition(obj, "publish")
-    for name in ("alice", "bob"):
-        api.user.create(email=f"{name}@example.org", username=name, password=PASSWORD)
-    transaction.commit()
-    return {"portal": portal, "folder": folder, "doc": doc, "other": other}
 
 
 @pytest.fixture
@@ -178,26 +162,13 @@ def panel_url(functional):
 @pytest.fixture
 def fresh_nonces():
     """The tokens' replay cache, emptied before and after the test."""
-    token.NONCES.clear()
+    tokens.NONCES.clear()
     yield
-    token.NONCES.clear()
-
-
-class Clock:
-    """Stands in for visits.now: time passes when the test says so."""
-
-    def __init__(self):
-        self.current = datetime(2031, 5, 6, 9, 0, tzinfo=UTC)
-
-    def __call__(self):
-        return self.current
-
-    def advance(self, **kw):
-        self.current += timedelta(**kw)
+    tokens.NONCES.clear()
 
 
 @pytest.fixture
 def clock(monkeypatch):
     clock = Clock()
-    monkeypatch.setattr(visits, "now", clock)
+    monkeypatch.setattr(visitcookie, "now", clock)
     return clock

@@ -2,14 +2,18 @@
 
 from datetime import UTC
 from datetime import datetime
+from datetime import timedelta
 from html import unescape
 from lxml import html
 from plone import api
+from plone.app.testing import TEST_USER_ID
+from plone.app.testing import setRoles
 from plone.testing.zope import Browser
-from slc.clicktracker import visits
-from slc.clicktracker.browser import viewlet
 from slc.clicktracker.interfaces import IClickStorage
 from slc.clicktracker.interfaces import IContentIsTracked
+from slc.clicktracker.settings import record_name
+from slc.clicktracker.storage import utility
+from slc.clicktracker.testing import DESKTOP_UA
 from urllib.parse import urlencode
 from zope.interface import implementer
 import csv
@@ -22,10 +26,7 @@ import transaction
 # -- pages and their tracking script ------------------------------------------
 
 # An ordinary desktop browser; testbrowser's own "Python-urllib" is a bot.
-UA = (
-    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 "
-    "(KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"
-)
+UA = DESKTOP_UA
 # Of alice and bob, the members of the content fixtures.
 PASSWORD = "secret-secret"
 SCRIPT_TAG = re.compile(r"<script\b[^>]*clicktracker[^>]*>.*?</script>", re.S)
@@ -68,7 +69,7 @@ def no_script(browser, url):
 
 
 def set_anonymous(value):
-    api.portal.set_registry_record(viewlet.TRACK_ANONYMOUS, value)
+    api.portal.set_registry_record(record_name("track_anonymous"), value)
     transaction.commit()
 
 
@@ -110,11 +111,11 @@ def read(browser, obj):
 
 def visit_storage():
     transaction.begin()
-    return visits.visit_storage()
+    return utility.visit_storage()
 
 
 def all_visits(**kw):
-    return visit_storage().getVisits(limit=None, **kw)
+    return visit_storage().get_visits(limit=None, **kw)
 
 
 @implementer(IClickStorage)
@@ -208,3 +209,34 @@ def tab_urls(browser):
 # -- the live test server (browser tests) -------------------------------------
 
 LIVE_MEMBER, LIVE_PASSWORD = "carol", "carol-secret-1"
+
+
+# -- content, members and time ----------------------------------------------
+
+
+def published_content(functional, doc_title):
+    """A published folder with two documents, and two members, committed."""
+    portal = functional["portal"]
+    setRoles(portal, TEST_USER_ID, ["Manager"])
+    folder = api.content.create(portal, "Folder", id="folder", title="Folder")
+    doc = api.content.create(folder, "Document", id="doc", title=doc_title)
+    other = api.content.create(folder, "Document", id="other", title="Other")
+    for obj in (folder, doc, other):
+        api.content.transition(obj, "publish")
+    for name in ("alice", "bob"):
+        api.user.create(email=f"{name}@example.org", username=name, password=PASSWORD)
+    transaction.commit()
+    return {"portal": portal, "folder": folder, "doc": doc, "other": other}
+
+
+class Clock:
+    """Stands in for visitcookie.now: time passes when the test says so."""
+
+    def __init__(self):
+        self.current = datetime(2031, 5, 6, 9, 0, tzinfo=UTC)
+
+    def __call__(self):
+        return self.current
+
+    def advance(self, **kw):
+        self.current += timedelta(**kw)

@@ -3,6 +3,7 @@
 from plone import api
 from plone.registry.interfaces import IRegistry
 from slc.clicktracker import bots
+from slc.clicktracker import settings
 from slc.clicktracker import tracking
 from tests.plone.helpers import no_script
 from tests.plone.helpers import open_browser
@@ -40,13 +41,15 @@ def test_configured_patterns_decide(functional, untracked_content):
     assert no_script(open_browser(functional, "alice", ua=CHECKER_UA), url)
     # Only the configured list applies: curl is no bot any more.
     the_script(open_browser(functional, "alice", ua="curl/8.5.0"), url)
-    assert bots.bot_name(CHECKER_UA) == "Intranet checker"
+    assert bots.bot_name(CHECKER_UA, settings.read().bot_patterns) == (
+        "Intranet checker"
+    )
 
 
 def test_broken_list_falls_back_to_defaults(functional, caplog):
     # The form refuses it; set from code, it must not switch recognition off.
     api.portal.set_registry_record(PREFIX + "bot_patterns", ["Broken: (unclosed"])
-    assert bots.is_bot("curl/8.5.0")
+    assert bots.is_bot("curl/8.5.0", settings.read().bot_patterns)
     assert "Invalid bot patterns" in caplog.text
 
 
@@ -149,7 +152,7 @@ def test_upgrade_1001_to_1002_adds_the_records(portal):
 
     setup_tool.upgradeProfile(profile)
 
-    assert setup_tool.getLastVersionForProfile(profile) == ("1002",)
+    assert setup_tool.getLastVersionForProfile(profile) == ("1003",)
     assert registry[PREFIX + "idle_timeout"] == 20
     assert registry[PREFIX + "bot_callbacks"] == "drop"
     assert registry[PREFIX + "bot_patterns"] == bots.format_lines(bots.DEFAULT_PATTERNS)

@@ -2,7 +2,7 @@
 
 from plone.app.testing import SITE_OWNER_NAME
 from plone.app.testing import SITE_OWNER_PASSWORD
-from tests.conftest import login
+from tests.helpers import login
 import pytest
 import transaction
 

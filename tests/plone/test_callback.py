@@ -1,7 +1,7 @@
 """@@clicktracker-callback: what the script reports, and what gets counted."""
 
 from plone import api
-from slc.clicktracker import token
+from slc.clicktracker import tokens
 from slc.clicktracker import tracking
 from slc.clicktracker.interfaces import IClickStorage
 from tests.plone.helpers import FORM
@@ -144,8 +144,8 @@ def test_bad_token_not_counted(functional, tracked_content, make_bad):
 
 def test_expired_token_not_counted(functional, tracked_content):
     doc, portal = tracked_content["doc"], tracked_content["portal"]
-    old = time.time() - token.DEFAULT_TTL - 1
-    expired = token.make_token("alice", doc, portal, now=old)
+    old = time.time() - tokens.DEFAULT_TTL - 1
+    expired = tokens.make_token("alice", doc, portal, now=old)
     browser, _token, callback = visit(functional, doc)
     assert post(browser, callback, token=expired, url=browser.url).startswith("204")
     assert hits(functional) == []
@@ -182,9 +182,9 @@ def test_token_of_another_object_not_counted(functional, tracked_content):
 def test_token_of_another_site_not_counted(functional, tracked_content):
     # Same member and object, signed by the same key, but for another site.
     portal, doc = tracked_content["portal"], tracked_content["doc"]
-    from slc.clicktracker.token import _keyring
+    from slc.clicktracker.tokens import _keyring
 
-    forged = token.sign(
+    forged = tokens.sign(
         _keyring().current, "alice", doc.UID(), "/other|" + portal.UID()
     )
     browser, _token, callback = visit(functional, doc)
@@ -237,7 +237,7 @@ def test_anonymous_not_counted_when_off(functional, tracked_content):
     assert post(browser, callback, token=token_, url=browser.url).startswith("204")
     assert hits(functional) == []
     # Nor with a token made outside of a page.
-    forged = token.make_token(token.ANONYMOUS, doc, portal)
+    forged = tokens.make_token(tokens.ANONYMOUS, doc, portal)
     assert post(browser, callback, token=forged, url=browser.url).startswith("204")
     assert hits(functional) == []
 
@@ -245,7 +245,9 @@ def test_anonymous_not_counted_when_off(functional, tracked_content):
 def test_anonymous_counted_when_on(functional, tracked_content):
     set_anonymous(True)
     assert report(functional, tracked_content["doc"], user=None).startswith("204")
-    assert [h[:2] for h in hits(functional)] == [(token.ANONYMOUS, "/plone/folder/doc")]
+    assert [h[:2] for h in hits(functional)] == [
+        (tokens.ANONYMOUS, "/plone/folder/doc")
+    ]
 
 
 def test_no_longer_tracked_not_counted(functional, tracked_content):

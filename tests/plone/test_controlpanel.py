@@ -4,10 +4,10 @@ from lxml import html
 from plone import api
 from plone.app.testing import TEST_USER_NAME
 from plone.app.testing import TEST_USER_PASSWORD
-from slc.clicktracker.controlpanel.dsn import MASK
 from slc.clicktracker.interfaces import IClickStorage
-from slc.clicktracker.storage.utility import ENV_DSN
-from tests.conftest import user_tables
+from slc.clicktracker.storage.dsn import ENV_DSN
+from slc.clicktracker.storage.dsn import MASK
+from tests.helpers import user_tables
 from urllib.parse import quote
 from zope.component import getUtility
 import pytest

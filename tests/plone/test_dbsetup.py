@@ -3,7 +3,7 @@
 from plone import api
 from plone.base.interfaces import INonInstallable
 from slc.clicktracker.interfaces import IClickStorage
-from tests.conftest import user_tables
+from tests.helpers import user_tables
 from zope.component import getAllUtilitiesRegisteredFor
 from zope.component import getUtility
 

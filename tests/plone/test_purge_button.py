@@ -18,7 +18,7 @@ def set_retention(days):
 
 def log(member, page, days_ago):
     when = datetime.now(UTC) - timedelta(days=days_ago)
-    return visit_storage().logVisit(
+    return visit_storage().log_visit(
         member, f"/plone/{page}", f"http://nohost/plone/{page}", when=when
     )
 
@@ -31,7 +31,7 @@ def test_purges_old_hits_and_visits(functional, storage, owner_browser, panel_ur
     owner_browser.open(panel_url)
     owner_browser.getControl(PURGE).click()
     assert "Purged 2 hits and 2 visits older than 30 days" in owner_browser.contents
-    remaining = visit_storage().getVisits(limit=None)
+    remaining = visit_storage().get_visits(limit=None)
     assert [v.visit_id for v in remaining] == [recent]
     # The access totals stay.
     members = {row.member for row in storage.getLog("/plone")}
@@ -46,7 +46,7 @@ def test_retention_off_purges_nothing(functional, storage, owner_browser, panel_
     owner_browser.open(panel_url)
     owner_browser.getControl(PURGE).click()
     assert "Retention is off" in owner_browser.contents
-    assert len(visit_storage().getVisits(limit=None)) == 1
+    assert len(visit_storage().get_visits(limit=None)) == 1
 
 
 def test_uses_the_saved_retention(functional, storage, owner_browser, panel_url):
@@ -66,7 +66,7 @@ def test_purge_needs_authenticator(functional, storage, owner_browser, panel_url
     owner_browser.raiseHttpErrors = False
     owner_browser.post(panel_url, "form.buttons.purge=Purge")
     assert owner_browser.headers["status"].startswith("403")
-    assert len(visit_storage().getVisits(limit=None)) == 1
+    assert len(visit_storage().get_visits(limit=None)) == 1
 
 
 def test_purge_without_database(functional, owner_browser, panel_url):

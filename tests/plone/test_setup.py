@@ -1,9 +1,9 @@
 """Installing and uninstalling the add-on through Site Setup -> Add-ons."""
 
+from pathlib import Path
 from plone import api
 from slc.clicktracker.interfaces import IClickStorage
 from slc.clicktracker.interfaces import IClickTrackerLayer
-from slc.clicktracker.storage.schema import DB_SQL
 from zope.component import getUtility
 import psycopg2
 import pytest
@@ -46,7 +46,7 @@ class TestInstall:
 
     def test_profile_version(self, setup_tool, package_name):
         assert setup_tool.getLastVersionForProfile(f"{package_name}:default") == (
-            "1002",
+            "1003",
         )
 
 
@@ -84,7 +84,7 @@ class TestUpgrade:
 
         setup_tool.upgradeProfile(profile)
 
-        assert setup_tool.getLastVersionForProfile(profile) == ("1002",)
+        assert setup_tool.getLastVersionForProfile(profile) == ("1003",)
         assert registry[f"{RECORD_PREFIX}track_anonymous"] is False
         roles = [
             r["name"]
@@ -94,11 +94,32 @@ class TestUpgrade:
         assert "Manager" in roles and "Site Administrator" in roles
 
 
+def test_1002_to_1003_points_the_records_to_the_moved_schema(portal, setup_tool):
+    from plone.registry.interfaces import IRegistry
+    from zope.component import getUtility
+
+    profile = "slc.clicktracker:default"
+    registry = getUtility(IRegistry)
+    registry[f"{RECORD_PREFIX}idle_timeout"] = 45
+    old = "slc.clicktracker.controlpanel.settings.IClickTrackerSettings"
+    for name in registry.records.keys(RECORD_PREFIX, RECORD_PREFIX + "~"):
+        registry.records[name].field.interfaceName = old
+    setup_tool.setLastVersionForProfile(profile, "1002")
+
+    setup_tool.upgradeProfile(profile)
+
+    assert setup_tool.getLastVersionForProfile(profile) == ("1003",)
+    field = registry.records[f"{RECORD_PREFIX}idle_timeout"].field
+    assert field.interfaceName == "slc.clicktracker.settings.IClickTrackerSettings"
+    assert registry[f"{RECORD_PREFIX}idle_timeout"] == 45
+
+
 def test_1001_to_1002_upgrades_the_database(integration, setup_tool):
     dsn = integration["pg_dsn"]
     conn = psycopg2.connect(dsn)
     with conn, conn.cursor() as cur:
-        cur.execute(DB_SQL.read_text())  # schema version 1 only
+        v1 = Path(__file__).parents[1] / "unit" / "data" / "db_v1.sql"
+        cur.execute(v1.read_text())  # schema version 1 only
     conn.close()
     api.portal.set_registry_record("slc.clicktracker.dsn", dsn)
     profile = "slc.clicktracker:default"

@@ -8,10 +8,10 @@ from slc.clicktracker.interfaces import IClickStorageAdmin
 from slc.clicktracker.interfaces import IVisitStorage
 from slc.clicktracker.storage import PostgresqlStorage
 from slc.clicktracker.storage import StorageError
-from slc.clicktracker.storage.utility import ENV_DSN
+from slc.clicktracker.storage.dsn import ENV_DSN
+from slc.clicktracker.storage.dsn import effective_dsn
 from slc.clicktracker.storage.utility import ENV_SPOOL
 from slc.clicktracker.storage.utility import ConfiguredStorage
-from slc.clicktracker.storage.utility import effective_dsn
 from slc.clicktracker.storage.utility import spool_path
 from zope.component import getUtility
 from zope.component.hooks import getSite
@@ -209,13 +209,13 @@ def test_visits_through_the_utility(integration, storage):
     assert IVisitStorage.providedBy(storage)
     set_dsn(integration["pg_dsn"])
     storage.setup_database()
-    first = storage.logVisit("alice", "/plone/doc", "http://nohost/plone/doc")
-    again = storage.logVisit(
+    first = storage.log_visit("alice", "/plone/doc", "http://nohost/plone/doc")
+    again = storage.log_visit(
         "alice", "/plone/doc", "http://nohost/plone/doc", first.visit_id
     )
     assert first.started and again.reload and again.visit_id == first.visit_id
-    (visit,) = storage.getVisits()
+    (visit,) = storage.get_visits()
     assert (visit.hits, visit.reloads) == (1, 1)
-    assert storage.countVisits() == 1
-    assert storage.getVisit(first.visit_id).member == "alice"
-    assert [c.reloads for c in storage.getClickstream(first.visit_id)] == [1]
+    assert storage.count_visits() == 1
+    assert storage.get_visit(first.visit_id).member == "alice"
+    assert [c.reloads for c in storage.get_clickstream(first.visit_id)] == [1]

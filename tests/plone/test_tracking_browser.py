@@ -7,7 +7,7 @@ hits land in the test PostgreSQL through the real callback.
 from plone.app.testing import SITE_OWNER_NAME
 from plone.app.testing import SITE_OWNER_PASSWORD
 from slc.clicktracker.interfaces import IClickStorage
-from tests.conftest import login
+from tests.helpers import login
 from tests.plone.helpers import LIVE_MEMBER
 from tests.plone.helpers import LIVE_PASSWORD
 from zope.component import getUtility

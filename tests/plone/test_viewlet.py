@@ -2,7 +2,7 @@
 
 from pathlib import Path
 from plone.base.utils import get_installer
-from slc.clicktracker import token
+from slc.clicktracker import tokens
 from slc.clicktracker import tracking
 from slc.clicktracker.browser import viewlet
 from tests.plone.helpers import UA
@@ -36,7 +36,9 @@ def test_tracked_document(functional, untracked_content):
     attrs = the_script(open_browser(functional, "alice"), doc.absolute_url())
     assert attrs["src"] == f"{portal.absolute_url()}/{viewlet.SCRIPT_PATH}"
     assert attrs["data-callback"] == f"{doc.absolute_url()}/@@clicktracker-callback"
-    payload = token.verify_token(attrs["data-token"], "alice", doc, portal, nonces=None)
+    payload = tokens.verify_token(
+        attrs["data-token"], "alice", doc, portal, nonces=None
+    )
     assert payload["m"] == "alice"
     assert payload["o"] == doc.UID()
 
@@ -105,7 +107,7 @@ def test_tracked_site_root(functional, untracked_content):
     tracking.enable(portal)
     commit()
     attrs = the_script(open_browser(functional, "alice"), portal.absolute_url())
-    token.verify_token(attrs["data-token"], "alice", portal, portal, nonces=None)
+    tokens.verify_token(attrs["data-token"], "alice", portal, portal, nonces=None)
 
 
 @pytest.mark.parametrize(
@@ -138,7 +140,7 @@ def test_anonymous_tracked_when_switched_on(functional, untracked_content):
     tracking.enable(doc)
     set_anonymous(True)
     attrs = the_script(open_browser(functional), doc.absolute_url())
-    token.verify_token(attrs["data-token"], token.ANONYMOUS, doc, portal, nonces=None)
+    tokens.verify_token(attrs["data-token"], tokens.ANONYMOUS, doc, portal, nonces=None)
 
 
 def test_members_tracked_with_anonymous_on(functional, untracked_content):
@@ -146,7 +148,7 @@ def test_members_tracked_with_anonymous_on(functional, untracked_content):
     tracking.enable(doc)
     set_anonymous(True)
     attrs = the_script(open_browser(functional, "bob"), doc.absolute_url())
-    token.verify_token(attrs["data-token"], "bob", doc, portal, nonces=None)
+    tokens.verify_token(attrs["data-token"], "bob", doc, portal, nonces=None)
 
 
 def test_nothing_after_uninstall(functional, untracked_content):
@@ -223,7 +225,7 @@ def test_render_escapes_attributes(
     functional, untracked_content, browser_request, monkeypatch
 ):
     tracking.enable(untracked_content["doc"])
-    monkeypatch.setattr(token, "make_token", lambda *a, **kw: 'a"b<c>&d')
+    monkeypatch.setattr(tokens, "make_token", lambda *a, **kw: 'a"b<c>&d')
     html = render(untracked_content["doc"], browser_request)
     assert 'data-token="a&quot;b&lt;c&gt;&amp;d"' in html
 

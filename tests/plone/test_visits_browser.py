@@ -2,8 +2,8 @@
 
 from plone.app.testing import SITE_OWNER_NAME
 from plone.app.testing import SITE_OWNER_PASSWORD
-from slc.clicktracker import visits
-from tests.conftest import login
+from slc.clicktracker.storage.utility import visit_storage
+from tests.helpers import login
 from tests.plone.helpers import LIVE_MEMBER
 from tests.plone.helpers import LIVE_PASSWORD
 import pytest
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 
 def member_visits():
     transaction.begin()  # see what the server thread committed
-    return visits.visit_storage().getVisits(member=LIVE_MEMBER, limit=None)
+    return visit_storage().get_visits(member=LIVE_MEMBER, limit=None)
 
 
 def wait_for(pages, reloads, timeout=15):

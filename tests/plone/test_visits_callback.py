@@ -2,7 +2,9 @@
 
 from datetime import timedelta
 from plone import api
-from slc.clicktracker import visits
+from slc.clicktracker import settings
+from slc.clicktracker import tokens
+from slc.clicktracker import visitcookie
 from slc.clicktracker.interfaces import IClickStorage
 from slc.clicktracker.storage import utility
 from tests.plone.helpers import FORM
@@ -70,7 +72,7 @@ def test_cookie_round_trip_continues_the_visit(functional, tracked_content, cloc
     (visit,) = all_visits()
     assert visit.hits == 2
     assert visit.last_hit - visit.started == timedelta(minutes=5)
-    stream = visit_storage().getClickstream(visit.visit_id)
+    stream = visit_storage().get_clickstream(visit.visit_id)
     assert [c.path for c in stream] == ["/plone/folder/doc", "/plone/folder/other"]
 
 
@@ -80,7 +82,7 @@ def test_reload_counted_apart(functional, tracked_content, clock):
     read(browser, tracked_content["doc"])
     (visit,) = all_visits()
     assert (visit.hits, visit.reloads) == (1, 1)
-    (click,) = visit_storage().getClickstream(visit.visit_id)
+    (click,) = visit_storage().get_clickstream(visit.visit_id)
     assert click.reloads == 1
 
 
@@ -141,12 +143,12 @@ def test_tampered_cookie_starts_a_new_visit(functional, tracked_content, clock, 
 
 
 def test_cookie_of_another_site_does_not_verify(functional, tracked_content, clock):
-    from slc.clicktracker.token import _keyring
+    from slc.clicktracker.tokens import _keyring
 
     browser = open_browser(functional, "alice")
     read(browser, tracked_content["doc"])
     (visit,) = all_visits()
-    browser.cookies[COOKIE] = visits.sign(
+    browser.cookies[COOKIE] = visitcookie.sign(
         _keyring().current, "/other|site", visit.visit_id
     )
     read(browser, tracked_content["other"])
@@ -171,7 +173,11 @@ def test_members_get_their_own_visits(functional, tracked_content, clock):
 def test_secure_cookie_over_https(functional, tracked_content):
     request = functional["request"]
     request.other["SERVER_URL"] = "https://example.org"
-    visits.set_cookie(request, "0123456789abcdef", api.portal.get())
+    portal = api.portal.get()
+    signing = tokens.site_signing(portal)
+    visitcookie.set_cookie(
+        request, "0123456789abcdef", portal, signing, settings.read()
+    )
     cookie = request.response.cookies[COOKIE]
     assert cookie["Secure"] is True
     assert cookie["HttpOnly"] is True
@@ -221,7 +227,7 @@ def test_two_instances_share_one_visit(functional, tracked_content, clock):
         clock.advance(minutes=1)
     (visit,) = all_visits()
     assert visit.hits == 4
-    stream = visit_storage().getClickstream(visit.visit_id)
+    stream = visit_storage().get_clickstream(visit.visit_id)
     assert [c.path for c in stream] == [
         "/plone/folder/doc",
         "/plone/folder/other",

@@ -47,7 +47,7 @@ def people(functional, storage):
 
 def log(clock, member, page, visit_id=None, **kw):
     """One hit through the storage API, at the test clock's time."""
-    result = visit_storage().logVisit(
+    result = visit_storage().log_visit(
         member,
         f"/plone/{page}",
         f"{PORTAL}/{page}",
@@ -130,7 +130,7 @@ def test_batched(functional, manager, people, clock):
     rows = texts(manager, "#visits-table .visits-row")
     assert len(rows) == 3
     # The oldest visit comes last.
-    oldest = visit_storage().getVisits(limit=1, offset=52)[0]
+    oldest = visit_storage().get_visits(limit=1, offset=52)[0]
     tree = html.fromstring(manager.contents)
     assert tree.cssselect("tr.visits-row")[-1].get("data-visit") == oldest.visit_id
 
@@ -164,7 +164,7 @@ def test_clickstream(functional, manager, people, clock):
 def test_only_http_links(functional, manager, people, clock):
     visit = (
         visit_storage()
-        .logVisit(
+        .log_visit(
             "alice",
             "/plone/doc",
             "javascript:alert(1)",

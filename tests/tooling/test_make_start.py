@@ -9,8 +9,8 @@ kill, and checks that the data survived.
 from demo.control import Demo
 from demo.control import remove
 from demo.control import scratch_var
-from tests.conftest import DESKTOP_UA
-from tests.conftest import login
+from slc.clicktracker.testing import DESKTOP_UA
+from tests.helpers import login
 import port_for
 import psycopg2
 import pytest

@@ -1,29 +1,8 @@
-"""Fixtures and helpers shared by the Zope-free storage tests."""
+"""Fixtures shared by the Zope-free storage tests (helpers: helpers.py)."""
 
 from slc.clicktracker.storage import PostgresqlStorage
-from slc.clicktracker.testing import PostgresCluster
-import psycopg2
+from slc.clicktracker.testing.cluster import PostgresCluster
 import pytest
-import time
-
-
-def query(dsn, sql, params=None):
-    """Run one statement on its own autocommit connection; rows if any."""
-    conn = psycopg2.connect(dsn)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-            return cur.fetchall() if cur.description else None
-    finally:
-        conn.close()
-
-
-def wait_for(condition, seconds=30):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "gave up waiting"
-        time.sleep(0.05)
 
 
 @pytest.fixture

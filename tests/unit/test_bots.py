@@ -112,11 +112,17 @@ def test_default_list_is_data():
 
 
 def test_custom_list():
-    patterns = bots.compile_patterns([("Intranet checker", r"acme-check/\d")])
-    assert bots.bot_name("ACME-Check/2 (health)", patterns) == "Intranet checker"
+    lines = ("Intranet checker: acme-check/\\d",)
+    assert bots.bot_name("ACME-Check/2 (health)", lines) == "Intranet checker"
     # Only the given list applies.
-    assert not bots.is_bot(BOTS["Googlebot"], patterns)
-    assert bots.is_bot("", patterns)
+    assert not bots.is_bot(BOTS["Googlebot"], lines)
+    assert bots.is_bot("", lines)
+
+
+def test_broken_lines_fall_back_to_the_defaults(caplog):
+    # A list of its own: the warning comes once per distinct broken list.
+    assert bots.is_bot("curl/8.5.0", ("Broken in a unit test: (unclosed",))
+    assert "Invalid bot patterns" in caplog.text
 
 
 def test_invalid_pattern_names_itself():

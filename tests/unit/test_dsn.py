@@ -5,12 +5,12 @@ what a connection string means.
 """
 
 from psycopg2.extensions import parse_dsn
-from slc.clicktracker.controlpanel.dsn import MASK
-from slc.clicktracker.controlpanel.dsn import has_secret
-from slc.clicktracker.controlpanel.dsn import mask
-from slc.clicktracker.controlpanel.dsn import merge
-from slc.clicktracker.controlpanel.dsn import scrub
-from slc.clicktracker.controlpanel.dsn import secrets
+from slc.clicktracker.storage.dsn import MASK
+from slc.clicktracker.storage.dsn import has_secret
+from slc.clicktracker.storage.dsn import mask
+from slc.clicktracker.storage.dsn import merge
+from slc.clicktracker.storage.dsn import scrub
+from slc.clicktracker.storage.dsn import secrets
 import pytest
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 from slc.clicktracker.storage import PostgresqlStorage
 from slc.clicktracker.storage import StorageError
-from tests.unit.conftest import query
+from tests.unit.helpers import query
 import os
 import pytest
 import subprocess
@@ -39,19 +39,19 @@ def fill(storage):
     storage.logAccess("alice", "/Plone/a", "http://x/a", when=days_ago(60))
     storage.logAccess("alice", "/Plone/a", "http://x/a", when=days_ago(31))
     storage.logAccess("bob", "/Plone/a", "http://x/a", when=days_ago(29))
-    old = storage.logVisit("bob", "/Plone/b", "http://x/b", when=days_ago(45))
-    storage.logVisit(
+    old = storage.log_visit("bob", "/Plone/b", "http://x/b", when=days_ago(45))
+    storage.log_visit(
         "bob", "/Plone/c", "http://x/c", old.visit_id, when=days_ago(45, 1)
     )
     # A reload: no raw hit of its own.
-    storage.logVisit(
+    storage.log_visit(
         "bob", "/Plone/c", "http://x/c", old.visit_id, when=days_ago(45, 1)
     )
-    young = storage.logVisit("carol", "/Plone/b", "http://x/b", when=days_ago(1))
-    long = storage.logVisit(
+    young = storage.log_visit("carol", "/Plone/b", "http://x/b", when=days_ago(1))
+    long = storage.log_visit(
         "dave", "/Plone/c", "http://x/c", when=days_ago(31), **long_visit
     )
-    storage.logVisit(
+    storage.log_visit(
         "dave", "/Plone/b", "http://x/b", long.visit_id, when=days_ago(29), **long_visit
     )
     return old.visit_id, young.visit_id, long.visit_id
@@ -60,8 +60,8 @@ def fill(storage):
 def test_purge_removes_exactly_the_old_rows(storage, pg_dsn):
     old, young, long = fill(storage)
     assert count(pg_dsn, "hits") == 8
-    assert storage.countVisits() == 3
-    assert (storage.getVisit(old).hits, storage.getVisit(old).reloads) == (2, 1)
+    assert storage.count_visits() == 3
+    assert (storage.get_visit(old).hits, storage.get_visit(old).reloads) == (2, 1)
     totals = sorted((r.member, r.url, r.count) for r in storage.getLog("/Plone"))
     documents = query(pg_dsn, "SELECT * FROM clicktracker.documents ORDER BY id")
 
@@ -73,12 +73,12 @@ def test_purge_removes_exactly_the_old_rows(storage, pg_dsn):
         ("carol",),
         ("dave",),
     ]
-    assert storage.getVisit(old) is None
-    assert storage.getClickstream(old) == []
-    assert storage.getVisit(young).hits == 1
+    assert storage.get_visit(old) is None
+    assert storage.get_clickstream(old) == []
+    assert storage.get_visit(young).hits == 1
     # Kept by its last hit; only its young click is left in the stream.
-    assert storage.getVisit(long).hits == 2
-    assert [c.url for c in storage.getClickstream(long)] == ["http://x/b"]
+    assert storage.get_visit(long).hits == 2
+    assert [c.url for c in storage.get_clickstream(long)] == ["http://x/b"]
     # The totals and documents are untouched.
     assert sorted((r.member, r.url, r.count) for r in storage.getLog("/Plone")) == (
         totals
@@ -148,7 +148,7 @@ def test_purging_many_rows_does_not_block_logging(pg_dsn, tmp_path):
         cur.execute("ANALYZE clicktracker.hits")
         cur.execute("ANALYZE clicktracker.visits")
 
-    setup._run(load)
+    setup.pool.run(load)
     assert count(pg_dsn, "hits") == OLD_HITS
 
     # The loggers' storage has a spool: a hit that waited too long for a lock
@@ -164,7 +164,7 @@ def test_purging_many_rows_does_not_block_logging(pg_dsn, tmp_path):
         try:
             while not stop.is_set():
                 n = logged[t]
-                result = storage.logVisit(
+                result = storage.log_visit(
                     f"live{t}", f"/Plone/d{n % 7}", f"http://x/d{n % 7}", visit
                 )
                 assert result.stored

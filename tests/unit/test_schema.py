@@ -1,11 +1,26 @@
-"""sql/db.sql and the numbered upgrades."""
+"""The numbered migrations in sql/migrations/ and the functions in sql/db.sql."""
 
 from pathlib import Path
-from slc.clicktracker import localpg
 from slc.clicktracker.storage import schema
+from slc.clicktracker.testing import localpg
+from tests.unit.helpers import query
+from tests.unit.helpers import wait_for
 import psycopg2
 import pytest
+import re
+import shutil
 import subprocess
+import threading
+
+
+DB_V1 = Path(__file__).parent / "data" / "db_v1.sql"
+
+CREATE_FUNCTION = re.compile(
+    r"\bCREATE\s+(OR\s+REPLACE\s+)?FUNCTION\s+([\w.]+)", re.IGNORECASE
+)
+TRANSACTION_CONTROL = re.compile(
+    r"^\s*(BEGIN|COMMIT|ROLLBACK|START\s+TRANSACTION)\s*;", re.IGNORECASE | re.M
+)
 
 
 def connect(dsn):
@@ -14,23 +29,16 @@ def connect(dsn):
     return conn
 
 
-def fetch(dsn, sql):
-    with connect(dsn) as conn, conn.cursor() as cur:
-        cur.execute(sql)
-        return cur.fetchall()
+def setup(dsn, **kw):
+    conn = connect(dsn)
+    try:
+        return schema.setup(conn, **kw)
+    finally:
+        conn.close()
 
 
-def objects(dsn):
-    """Tables, indexes and functions in the clicktracker schema."""
-    return fetch(
-        dsn,
-        "SELECT c.relname, c.relkind FROM pg_class c "
-        "JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = 'clicktracker' "
-        "UNION ALL SELECT p.proname, 'f' FROM pg_proc p "
-        "JOIN pg_namespace n ON n.oid = p.pronamespace "
-        "WHERE n.nspname = 'clicktracker' ORDER BY 1",
-    )
+def version(dsn):
+    return query(dsn, "SELECT version FROM clicktracker.schema_version")
 
 
 def psql(dsn, path):
@@ -48,99 +56,347 @@ def write(directory, name, sql):
     (directory / name).write_text(sql)
 
 
-def test_psql_loads_db_sql_twice(pg_dsn):
-    first = psql(pg_dsn, schema.DB_SQL)
-    assert first.returncode == 0, first.stderr
-    created = objects(pg_dsn)
-    assert ("log_hit", "f") in created and ("documents", "r") in created
-    second = psql(pg_dsn, schema.DB_SQL)
-    assert second.returncode == 0, second.stderr
-    assert objects(pg_dsn) == created
-    assert fetch(pg_dsn, "SELECT version FROM clicktracker.schema_version") == [(1,)]
+def shipped_migrations(directory):
+    """A copy of the shipped migrations to add test ones to (db.sql needs them)."""
+    shutil.copytree(schema.MIGRATIONS_DIR, directory)
+    return directory
+
+
+# Everything in schema clicktracker that setup() defines, one line (or one
+# function definition) per item, sorted: a failing comparison is a readable diff.
+CATALOG = """
+SELECT format('relation %s kind=%s persistence=%s options=%s',
+              c.relname, c.relkind, c.relpersistence, c.reloptions)
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname = 'clicktracker'
+UNION ALL
+SELECT format('column %s.%s #%s %s collate=%s notnull=%s default=%s identity=%s',
+              c.relname, a.attname, a.attnum, format_type(a.atttypid, a.atttypmod),
+              co.collname, a.attnotnull, pg_get_expr(d.adbin, d.adrelid),
+              a.attidentity)
+  FROM pg_attribute a
+  JOIN pg_class c ON c.oid = a.attrelid
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN pg_collation co ON co.oid = a.attcollation
+  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+ WHERE n.nspname = 'clicktracker' AND c.relkind = 'r'
+   AND a.attnum > 0 AND NOT a.attisdropped
+UNION ALL
+SELECT 'index ' || pg_get_indexdef(i.indexrelid)
+  FROM pg_index i
+  JOIN pg_class c ON c.oid = i.indrelid
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname = 'clicktracker'
+UNION ALL
+SELECT format('constraint %s on %s: %s',
+              con.conname, con.conrelid::regclass, pg_get_constraintdef(con.oid))
+  FROM pg_constraint con JOIN pg_namespace n ON n.oid = con.connamespace
+ WHERE n.nspname = 'clicktracker'
+UNION ALL
+SELECT format('sequence %s %s start=%s step=%s min=%s max=%s cache=%s cycle=%s',
+              c.relname, format_type(s.seqtypid, NULL), s.seqstart,
+              s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle)
+  FROM pg_sequence s
+  JOIN pg_class c ON c.oid = s.seqrelid
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname = 'clicktracker'
+UNION ALL
+SELECT 'function ' || pg_get_functiondef(p.oid)
+  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+ WHERE n.nspname = 'clicktracker'
+"""
+
+
+def catalog(dsn):
+    return sorted(row[0] for row in query(dsn, CATALOG))
+
+
+def functions(dsn):
+    """Names of the functions in schema clicktracker, once per overload."""
+    return sorted(
+        row[0]
+        for row in query(
+            dsn,
+            "SELECT p.proname FROM pg_proc p "
+            "JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = 'clicktracker'",
+        )
+    )
+
+
+@pytest.fixture
+def second_dsn(pg_cluster):
+    name = pg_cluster.create_database()
+    yield pg_cluster.dsn(name)
+    pg_cluster.drop_database(name)
+
+
+def test_version_unknown_before_setup(pg_dsn):
+    conn = connect(pg_dsn)
+    with conn.cursor() as cur:
+        assert schema.read_version(cur) is None
+    conn.close()
+
+
+def test_fresh_database_gets_the_newest_version(pg_dsn):
+    assert [number for number, _path in schema.migrations()] == [1, 2]
+    assert setup(pg_dsn) == 2
+    assert version(pg_dsn) == [(2,)]
+    assert functions(pg_dsn) == [
+        "count_view",
+        "find_document",
+        "log_hit",
+        "log_visit_hit",
+        "move_paths",
+    ]
 
 
 def test_setup_twice_keeps_data(pg_dsn):
     conn = connect(pg_dsn)
     assert schema.setup(conn) == 2
+    assert conn.autocommit
     with conn.cursor() as cur:
         cur.execute(
             "SELECT clicktracker.log_hit('m', '/Plone/d', 'u', NULL, NULL, NULL, now())"
         )
-    created = objects(pg_dsn)
+    created = catalog(pg_dsn)
     assert schema.setup(conn) == 2
-    assert objects(pg_dsn) == created
-    assert fetch(pg_dsn, "SELECT count FROM clicktracker.access") == [(1,)]
+    conn.close()
+    assert catalog(pg_dsn) == created
+    assert query(pg_dsn, "SELECT count FROM clicktracker.access") == [(1,)]
 
 
-def test_version_unknown_before_setup(pg_dsn):
-    with connect(pg_dsn) as conn, conn.cursor() as cur:
-        assert schema.read_version(cur) is None
+V1_HITS = [
+    ("alice", "/Plone/a", "https://site/a", "uid-a", None, "A", "2024-05-01 10:00Z"),
+    (
+        "alice",
+        "/Plone/a",
+        "https://site/a",
+        "uid-a",
+        "https://x",
+        "A",
+        "2024-05-01 10:01Z",
+    ),
+    ("bob", "/Plone/a", "https://site/a?x", "uid-a", None, None, "2024-05-01 10:02Z"),
+    ("bob", "/Plone/b", "https://site/b", None, None, "B", "2024-05-01 10:03Z"),
+]
 
 
-def test_upgrades_run_in_numeric_order_once(pg_dsn, tmp_path):
-    ups = tmp_path / "upgrades"
-    write(ups, "0010_last.sql", "INSERT INTO clicktracker.upgrade_log VALUES (10);")
+def test_released_version_1_upgrades_to_what_a_fresh_setup_creates(pg_dsn, second_dsn):
+    loaded = psql(pg_dsn, DB_V1)
+    assert loaded.returncode == 0, loaded.stderr
+    assert version(pg_dsn) == [(1,)]
+    for hit in V1_HITS:
+        query(pg_dsn, "SELECT clicktracker.log_hit(%s, %s, %s, %s, %s, %s, %s)", hit)
+    hits = query(pg_dsn, "SELECT * FROM clicktracker.hits ORDER BY id")
+    access = query(pg_dsn, "SELECT * FROM clicktracker.access ORDER BY 1, 2, 3")
+    documents = query(pg_dsn, "SELECT * FROM clicktracker.documents ORDER BY id")
+    assert len(hits) == 4 and len(access) == 3 and len(documents) == 2
+
+    assert setup(pg_dsn) == 2
+
+    # The old rows are kept; the new hit columns take their defaults.
+    assert query(pg_dsn, "SELECT * FROM clicktracker.hits ORDER BY id") == [
+        (*row, None, 0) for row in hits
+    ]
+    assert query(pg_dsn, "SELECT * FROM clicktracker.access ORDER BY 1, 2, 3") == access
+    assert (
+        query(pg_dsn, "SELECT * FROM clicktracker.documents ORDER BY id") == documents
+    )
+    # A version-2 call works on the upgraded data (and finds the old document).
+    assert query(
+        pg_dsn,
+        "SELECT * FROM clicktracker.log_visit_hit(NULL, 'v1', 'alice', '/Plone/a',"
+        " 'https://site/a', 'uid-a', NULL, 'A', '2024-05-01 11:00Z', 'UA', false,"
+        " 1800, 18000)",
+    ) == [("v1", True, None, False)]
+    assert query(
+        pg_dsn,
+        "SELECT count FROM clicktracker.access"
+        " WHERE member = 'alice' AND url = 'https://site/a'",
+    ) == [(3,)]
+    assert query(pg_dsn, "SELECT count(*) FROM clicktracker.documents") == [(2,)]
+
+    assert setup(second_dsn) == 2
+    assert catalog(pg_dsn) == catalog(second_dsn)
+
+
+def sql_files():
+    return sorted(schema.SQL_DIR.resolve().rglob("*.sql"))
+
+
+def code(path):
+    """The SQL in ``path`` without its comments (which may name statements)."""
+    return re.sub(r"--[^\n]*", "", path.read_text())
+
+
+def test_each_function_is_created_once_in_db_sql(pg_dsn):
+    created = {}
+    for path in sql_files():
+        for match in CREATE_FUNCTION.finditer(code(path)):
+            created.setdefault(match.group(2).lower(), []).append((path, match))
+    assert sorted(created) == [
+        "clicktracker.count_view",
+        "clicktracker.find_document",
+        "clicktracker.log_hit",
+        "clicktracker.log_visit_hit",
+        "clicktracker.move_paths",
+    ]
+    for name, places in created.items():
+        ((path, match),) = places  # exactly one definition
+        assert path == schema.DB_SQL.resolve(), name
+        assert match.group(1), f"{name}: not CREATE OR REPLACE"
+    # Nothing else in the database: a function dropped from db.sql, or an
+    # overload left behind by a signature change, would show here.
+    assert setup(pg_dsn) == 2
+    assert ["clicktracker." + name for name in functions(pg_dsn)] == sorted(created)
+
+
+def test_migrations_are_tables_and_data_only():
+    for _number, path in schema.migrations():
+        text = code(path)
+        assert not CREATE_FUNCTION.search(text), path
+        assert not TRANSACTION_CONTROL.search(text), path
+    text = code(schema.DB_SQL)
+    assert not TRANSACTION_CONTROL.search(text)
+    assert not re.search(
+        r"\b(CREATE\s+(UNIQUE\s+)?INDEX|CREATE\s+TABLE|ALTER\s+TABLE|DROP)\b",
+        text,
+        re.IGNORECASE,
+    )
+
+
+def test_migrations_run_in_numeric_order_once(pg_dsn, tmp_path):
+    ups = shipped_migrations(tmp_path / "migrations")
+    write(ups, "0010_last.sql", "INSERT INTO clicktracker.migration_log VALUES (10);")
     write(
         ups,
-        "0002_first.sql",
-        "CREATE TABLE clicktracker.upgrade_log (n int);"
-        "INSERT INTO clicktracker.upgrade_log VALUES (2);",
+        "0003_first.sql",
+        "CREATE TABLE clicktracker.migration_log (n int);"
+        "INSERT INTO clicktracker.migration_log VALUES (3);",
     )
-    write(ups, "0003.sql", "INSERT INTO clicktracker.upgrade_log VALUES (3);")
-    write(ups, "README.rst", "not an upgrade")
-    write(ups, "0004.sql.orig", "SELECT 1/0;")
-    conn = connect(pg_dsn)
-    assert schema.setup(conn, upgrades_dir=ups) == 10
-    assert schema.setup(conn, upgrades_dir=ups) == 10
-    log = fetch(pg_dsn, "SELECT n FROM clicktracker.upgrade_log")
-    assert log == [(2,), (3,), (10,)]
+    write(ups, "0004.sql", "INSERT INTO clicktracker.migration_log VALUES (4);")
+    write(ups, "notes.txt", "not a migration")
+    write(ups, "0005.sql.orig", "SELECT 1/0;")
+    assert setup(pg_dsn, migrations_dir=ups) == 10
+    assert setup(pg_dsn, migrations_dir=ups) == 10
+    log = query(pg_dsn, "SELECT n FROM clicktracker.migration_log")
+    assert log == [(3,), (4,), (10,)]
 
 
-def test_a_failing_upgrade_leaves_the_previous_version(pg_dsn, tmp_path):
-    ups = tmp_path / "upgrades"
-    write(ups, "0002.sql", "CREATE TABLE clicktracker.two (n int);")
-    write(ups, "0003.sql", "CREATE TABLE clicktracker.three (n int); SELECT 1/0;")
+def test_a_failing_migration_leaves_the_previous_version(pg_dsn, tmp_path):
+    ups = shipped_migrations(tmp_path / "migrations")
+    write(ups, "0003.sql", "CREATE TABLE clicktracker.three (n int);")
+    write(ups, "0004.sql", "CREATE TABLE clicktracker.four (n int); SELECT 1/0;")
     conn = connect(pg_dsn)
     with pytest.raises(psycopg2.errors.DivisionByZero):
-        schema.setup(conn, upgrades_dir=ups)
-    assert fetch(pg_dsn, "SELECT version FROM clicktracker.schema_version") == [(2,)]
-    assert fetch(pg_dsn, "SELECT to_regclass('clicktracker.three')") == [(None,)]
-    (ups / "0003.sql").write_text("CREATE TABLE clicktracker.three (n int);")
-    assert schema.setup(conn, upgrades_dir=ups) == 3
+        schema.setup(conn, migrations_dir=ups)
+    assert conn.autocommit
+    conn.close()
+    assert version(pg_dsn) == [(3,)]
+    assert query(pg_dsn, "SELECT to_regclass('clicktracker.three')") != [(None,)]
+    assert query(pg_dsn, "SELECT to_regclass('clicktracker.four')") == [(None,)]
+    (ups / "0004.sql").write_text("CREATE TABLE clicktracker.four (n int);")
+    assert setup(pg_dsn, migrations_dir=ups) == 4
 
 
-def test_reloading_db_sql_keeps_upgraded_definitions(pg_dsn, tmp_path):
-    ups = tmp_path / "upgrades"
+def test_a_failing_first_migration_leaves_nothing(pg_dsn, tmp_path):
+    ups = tmp_path / "migrations"
+    text = (schema.MIGRATIONS_DIR / "0001.sql").read_text()
+    write(ups, "0001.sql", text + "SELECT 1/0;")
+    with pytest.raises(psycopg2.errors.DivisionByZero):
+        setup(pg_dsn, migrations_dir=ups)
+    assert query(pg_dsn, "SELECT to_regnamespace('clicktracker')") == [(None,)]
+
+
+def test_db_sql_is_loaded_after_the_migrations_every_time(pg_dsn, tmp_path):
+    ups = tmp_path / "migrations"
     write(
         ups,
-        "0002.sql",
-        "CREATE OR REPLACE FUNCTION clicktracker.move_paths(p_old text, p_new text)"
-        " RETURNS integer LANGUAGE sql AS 'SELECT 42';",
+        "0001.sql",
+        "CREATE SCHEMA clicktracker; CREATE TABLE "
+        "clicktracker.schema_version (singleton boolean PRIMARY KEY DEFAULT true "
+        "CHECK (singleton), version integer NOT NULL);",
     )
+    write(ups, "0002.sql", "CREATE TABLE clicktracker.answer (n int);")
+    functions_sql = tmp_path / "db.sql"
+    # A LANGUAGE sql body is checked when created: the table must exist by then.
+    create = (
+        "CREATE OR REPLACE FUNCTION clicktracker.answer() RETURNS bigint"
+        " LANGUAGE sql AS 'SELECT count(*) + @ANSWER@ FROM clicktracker.answer';"
+    )
+    for answer in (0, 1):
+        functions_sql.write_text(create.replace("@ANSWER@", str(answer)))
+        assert setup(pg_dsn, db_sql=functions_sql, migrations_dir=ups) == 2
+        assert query(pg_dsn, "SELECT clicktracker.answer()") == [(answer,)]
+
+
+def test_a_newer_database_is_left_alone(pg_dsn):
+    assert setup(pg_dsn) == 2
+    # As if a newer add-on had changed a function and moved to version 5.
+    query(
+        pg_dsn,
+        "CREATE OR REPLACE FUNCTION clicktracker.move_paths(p_old text, p_new text)"
+        " RETURNS integer LANGUAGE sql AS 'SELECT 42'",
+    )
+    query(pg_dsn, "UPDATE clicktracker.schema_version SET version = 5")
+    before = catalog(pg_dsn)
     conn = connect(pg_dsn)
-    assert schema.setup(conn, upgrades_dir=ups) == 2
-    assert psql(pg_dsn, schema.DB_SQL).returncode == 0
-    assert schema.setup(conn, upgrades_dir=ups) == 2
-    assert fetch(pg_dsn, "SELECT clicktracker.move_paths('/a', '/b')") == [(42,)]
+    with pytest.raises(schema.SchemaTooNew) as raised:
+        schema.setup(conn)
+    assert conn.autocommit
+    conn.close()
+    assert str(raised.value) == (
+        "the database has clicktracker schema version 5, newer than this add-on"
+        " knows (2); upgrade the add-on"
+    )
+    assert catalog(pg_dsn) == before
+    assert version(pg_dsn) == [(5,)]
+    assert query(pg_dsn, "SELECT clicktracker.move_paths('/a', '/b')") == [(42,)]
 
 
-def test_upgrade_names(tmp_path):
+def test_migration_names(tmp_path):
     write(tmp_path, "0002.sql", "")
     write(tmp_path, "0002_again.sql", "")
-    with pytest.raises(ValueError, match="two upgrades"):
-        schema.upgrades(tmp_path)
+    with pytest.raises(ValueError, match="two migrations"):
+        schema.migrations(tmp_path)
     (tmp_path / "0002_again.sql").unlink()
-    write(tmp_path, "0001.sql", "")
-    with pytest.raises(ValueError, match="start at 0002"):
-        schema.upgrades(tmp_path)
-    assert schema.upgrades(tmp_path / "missing") == []
+    write(tmp_path, "0000.sql", "")
+    with pytest.raises(ValueError, match="start at 0001"):
+        schema.migrations(tmp_path)
+    assert schema.migrations(tmp_path / "missing") == []
 
 
-def test_shipped_upgrades_are_valid_and_apply(pg_dsn):
-    shipped = schema.upgrades()
-    expected = shipped[-1][0] if shipped else 1
-    assert schema.setup(connect(pg_dsn)) == expected
+def test_setup_refuses_an_empty_migrations_dir(pg_dsn, tmp_path):
+    with pytest.raises(ValueError, match="no migrations"):
+        setup(pg_dsn, migrations_dir=tmp_path)
+    assert query(pg_dsn, "SELECT to_regnamespace('clicktracker')") == [(None,)]
 
 
-def test_lock_key_is_the_one_in_db_sql():
-    assert f"pg_advisory_xact_lock({schema.LOCK_KEY})" in schema.DB_SQL.read_text()
+def test_setup_waits_for_the_lock(pg_dsn):
+    holder = connect(pg_dsn)
+    with holder.cursor() as cur:
+        cur.execute("SELECT pg_advisory_lock(%s)", (schema.LOCK_KEY,))
+    result = []
+    thread = threading.Thread(target=lambda: result.append(setup(pg_dsn)))
+    thread.start()
+    try:
+        # A bigint advisory key shows in pg_locks as its two 32-bit halves.
+        waiting = (
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+            " AND NOT granted AND classid = %s AND objid = %s"
+        )
+        key = (schema.LOCK_KEY >> 32, schema.LOCK_KEY & 0xFFFFFFFF)
+        wait_for(lambda: query(pg_dsn, waiting, key) == [(1,)])
+        assert query(pg_dsn, "SELECT to_regnamespace('clicktracker')") == [(None,)]
+    finally:
+        with holder.cursor() as cur:
+            cur.execute("SELECT pg_advisory_unlock(%s)", (schema.LOCK_KEY,))
+        holder.close()
+        thread.join(30)
+    assert result == [2]
+
+
+def test_the_readme_names_the_lock_key():
+    readme = (schema.MIGRATIONS_DIR / "README.rst").read_text()
+    assert f"pg_advisory_xact_lock({schema.LOCK_KEY})" in readme

@@ -3,7 +3,7 @@
 from datetime import datetime
 from datetime import timedelta
 from datetime import timezone
-from slc.clicktracker.storage.spool import Hit
+from slc.clicktracker.storage.hits import Hit
 from slc.clicktracker.storage.spool import Spool
 import logging
 import sqlite3

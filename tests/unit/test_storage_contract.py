@@ -5,7 +5,7 @@ from datetime import datetime
 from slc.clicktracker.interfaces import IClickStorage
 from slc.clicktracker.storage import LogRow
 from slc.clicktracker.storage import PostgresqlStorage
-from slc.clicktracker.storage.contract import ClickStorageContract
+from slc.clicktracker.testing.contract import ClickStorageContract
 from zope.interface import implementer
 from zope.interface.verify import verifyObject
 import pytest

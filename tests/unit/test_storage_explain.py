@@ -8,7 +8,7 @@ libc C.UTF-8 locale when PostgreSQL lacks ICU), where a plain text index on
 from datetime import UTC
 from datetime import datetime
 from slc.clicktracker.storage import schema
-from slc.clicktracker.storage.postgresql import log_query
+from slc.clicktracker.storage.queries import log_query
 import psycopg2
 import pytest
 

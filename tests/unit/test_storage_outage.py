@@ -7,7 +7,7 @@ from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
 from slc.clicktracker.storage import PostgresqlStorage
-from tests.unit.conftest import wait_for
+from tests.unit.helpers import wait_for
 import psycopg2
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 from slc.clicktracker.interfaces import IClickStorageAdmin
 from slc.clicktracker.storage import PostgresqlStorage
 from slc.clicktracker.storage import StorageError
-from tests.unit.conftest import query
+from tests.unit.helpers import query
 from zope.interface.verify import verifyObject
 import pytest
 
@@ -244,7 +244,7 @@ def test_hits_before_setup_are_kept_and_replayed_in_order(pg_dsn, tmp_path):
 
 
 def test_new_hits_queue_behind_spooled_ones(storage, pg_dsn):
-    storage._spool.append(
+    storage.spool.append(
         storage_hit("early", T0),
     )
     assert storage.logAccess("late", "/Plone/d", "u", when=T0 + timedelta(hours=1))
@@ -256,7 +256,7 @@ def test_new_hits_queue_behind_spooled_ones(storage, pg_dsn):
 
 
 def storage_hit(member, when):
-    from slc.clicktracker.storage.postgresql import make_hit
+    from slc.clicktracker.storage.hits import make_hit
 
     return make_hit(member, "/Plone/d", "u", when=when)
 
@@ -268,8 +268,8 @@ def test_connections_carry_the_timeouts(storage, pg_dsn):
         cur.execute("SELECT current_setting('application_name')")
         return timeout, cur.fetchone()[0]
 
-    assert storage._run(settings) == ("1s", "slc.clicktracker")
-    assert storage.connect_kwargs()["connect_timeout"] == "1"
+    assert storage.pool.run(settings) == ("1s", "slc.clicktracker")
+    assert storage.pool.connect_kwargs()["connect_timeout"] == "1"
 
 
 def test_options_in_the_dsn_are_kept(pg_dsn):
@@ -281,7 +281,7 @@ def test_options_in_the_dsn_are_kept(pg_dsn):
         )
         return cur.fetchone()
 
-    assert storage._run(show) == ("8MB", "1s")
+    assert storage.pool.run(show) == ("8MB", "1s")
     storage.close()
 
 
@@ -297,7 +297,7 @@ def test_a_slow_database_does_not_hold_the_request(storage, pg_dsn):
     assert storage.logAccess("alice", "/Plone/d", "u", when=T0) is True
     status = storage.status()
     assert status["backlog"] == 1
-    assert "statement timeout" in storage._error
+    assert "statement timeout" in storage.backoff.error
     assert query(pg_dsn, "SELECT count(*) FROM clicktracker.hits") == [(0,)]
     # Backing off: the next hit goes straight to the spool.
     assert storage.logAccess("alice", "/Plone/d", "u", when=T0 + timedelta(1))

@@ -1,7 +1,7 @@
 """Tracking tokens: signing, every reason to refuse one, single use."""
 
-from slc.clicktracker import token
-from slc.clicktracker.token import TokenError
+from slc.clicktracker import tokens
+from slc.clicktracker.tokens import TokenError
 import base64
 import json
 import pytest
@@ -16,12 +16,12 @@ SITE = "/plone|fedcba9876543210fedcba9876543210"
 
 def make(secret=SECRET, **kw):
     args = {"member": "alice", "obj": DOC, "site": SITE, "now": NOW} | kw
-    return token.sign(secret, **args)
+    return tokens.sign(secret, **args)
 
 
 def check(value, keys=(SECRET,), **kw):
     args = {"member": "alice", "obj": DOC, "site": SITE, "now": NOW + 60} | kw
-    return token.check(list(keys), value, **args)
+    return tokens.check(list(keys), value, **args)
 
 
 def reason(value, **kw):
@@ -51,7 +51,7 @@ def test_round_trip():
     assert payload["m"] == "alice"
     assert payload["o"] == DOC
     assert payload["s"] == SITE
-    assert payload["e"] == NOW + token.DEFAULT_TTL
+    assert payload["e"] == NOW + tokens.DEFAULT_TTL
 
 
 def test_url_safe():
@@ -80,7 +80,7 @@ def test_default_lifetime_is_twelve_hours():
 
 def test_wrong_member():
     assert reason(make(), member="bob") == "wrong member"
-    assert reason(make(), member=token.ANONYMOUS) == "wrong member"
+    assert reason(make(), member=tokens.ANONYMOUS) == "wrong member"
 
 
 def test_wrong_object():
@@ -142,19 +142,19 @@ def test_malformed(value, why):
 def test_signed_garbage_payload_is_malformed():
     # Only possible with the key; refused cleanly all the same.
     body = base64.urlsafe_b64encode(b'["not", "a", "dict"]').rstrip(b"=").decode()
-    mac = base64.urlsafe_b64encode(token._mac(SECRET, body)).rstrip(b"=").decode()
+    mac = base64.urlsafe_b64encode(tokens._mac(SECRET, body)).rstrip(b"=").decode()
     assert reason(f"{body}.{mac}") == "malformed"
 
 
 def test_anonymous_name_is_no_user_id():
-    assert token.ANONYMOUS == "(anonymous)"
+    assert tokens.ANONYMOUS == "(anonymous)"
 
 
 # -- single use ---------------------------------------------------------------
 
 
 def test_replay_refused():
-    nonces = token.NonceRecord()
+    nonces = tokens.NonceRecord()
     value = make()
     check(value, nonces=nonces)
     assert reason(value, nonces=nonces) == "replayed"
@@ -163,7 +163,7 @@ def test_replay_refused():
 
 
 def test_refused_token_is_not_used_up():
-    nonces = token.NonceRecord()
+    nonces = tokens.NonceRecord()
     value = make()
     assert reason(value, member="bob", nonces=nonces) == "wrong member"
     assert len(nonces) == 0
@@ -171,7 +171,7 @@ def test_refused_token_is_not_used_up():
 
 
 def test_used_nonces_forgotten_after_expiry():
-    nonces = token.NonceRecord()
+    nonces = tokens.NonceRecord()
     assert nonces.use("a", expires=NOW + 10, now=NOW)
     assert nonces.use("b", expires=NOW + 20, now=NOW)
     assert not nonces.use("a", expires=NOW + 10, now=NOW + 9)
@@ -180,7 +180,7 @@ def test_used_nonces_forgotten_after_expiry():
 
 
 def test_nonce_record_is_bounded():
-    nonces = token.NonceRecord(maxsize=3)
+    nonces = tokens.NonceRecord(maxsize=3)
     for n in range(10):
         assert nonces.use(str(n), expires=NOW + 100, now=NOW)
     assert len(nonces) == 3
@@ -189,7 +189,7 @@ def test_nonce_record_is_bounded():
 
 
 def test_nonce_record_is_thread_safe():
-    nonces = token.NonceRecord()
+    nonces = tokens.NonceRecord()
     value = make()
     results = []
     barrier = threading.Barrier(16)

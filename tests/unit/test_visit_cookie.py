@@ -1,7 +1,8 @@
 """Signing and verifying visit cookies; the visit clock."""
 
 from datetime import UTC
-from slc.clicktracker import visits
+from slc.clicktracker import settings
+from slc.clicktracker import visitcookie
 import pytest
 
 
@@ -10,14 +11,14 @@ VISIT = "5f0c3b1e2d4a4b6c8e9f0a1b2c3d4e5f"
 
 
 def test_round_trip():
-    value = visits.sign("key", SITE, VISIT)
+    value = visitcookie.sign("key", SITE, VISIT)
     assert value.startswith(VISIT + ".")
-    assert visits.verify(["key"], SITE, value) == VISIT
+    assert visitcookie.verify(["key"], SITE, value) == VISIT
 
 
 def test_any_key_on_the_ring_verifies():
-    value = visits.sign("old key", SITE, VISIT)
-    assert visits.verify(["new key", "old key"], SITE, value) == VISIT
+    value = visitcookie.sign("old key", SITE, VISIT)
+    assert visitcookie.verify(["new key", "old key"], SITE, value) == VISIT
 
 
 @pytest.mark.parametrize(
@@ -33,17 +34,17 @@ def test_any_key_on_the_ring_verifies():
     ],
 )
 def test_tampered_values_refused(tamper):
-    value = tamper(visits.sign("key", SITE, VISIT))
-    with pytest.raises(visits.VisitCookieError):
-        visits.verify(["key"], SITE, value)
+    value = tamper(visitcookie.sign("key", SITE, VISIT))
+    with pytest.raises(visitcookie.VisitCookieError):
+        visitcookie.verify(["key"], SITE, value)
 
 
 def test_other_key_or_site_refused():
-    value = visits.sign("key", SITE, VISIT)
-    with pytest.raises(visits.VisitCookieError, match="bad signature"):
-        visits.verify(["another key"], SITE, value)
-    with pytest.raises(visits.VisitCookieError, match="bad signature"):
-        visits.verify(["key"], "/other|0123", value)
+    value = visitcookie.sign("key", SITE, VISIT)
+    with pytest.raises(visitcookie.VisitCookieError, match="bad signature"):
+        visitcookie.verify(["another key"], SITE, value)
+    with pytest.raises(visitcookie.VisitCookieError, match="bad signature"):
+        visitcookie.verify(["key"], "/other|0123", value)
 
 
 def test_not_a_page_token_signature():
@@ -54,22 +55,22 @@ def test_not_a_page_token_signature():
 
     mac = hmac.new(b"key", VISIT.encode(), hashlib.sha256).digest()
     value = f"{VISIT}.{base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"
-    with pytest.raises(visits.VisitCookieError):
-        visits.verify(["key"], SITE, value)
+    with pytest.raises(visitcookie.VisitCookieError):
+        visitcookie.verify(["key"], SITE, value)
 
 
 @pytest.mark.parametrize("bad", ["", "a.b", "x" * 65, None])
 def test_only_visit_ids_are_signed(bad):
     with pytest.raises(ValueError):
-        visits.sign("key", SITE, bad)
+        visitcookie.sign("key", SITE, bad)
 
 
 def test_clock_is_aware_utc():
-    now = visits.now()
+    now = visitcookie.now()
     assert now.tzinfo is UTC
 
 
 def test_settings_outside_a_site():
-    assert visits.settings() == visits.DEFAULTS
-    assert visits.DEFAULTS.idle_timeout == 20 * 60
-    assert visits.DEFAULTS.max_age == 300 * 60
+    assert settings.read() == settings.DEFAULTS
+    assert settings.DEFAULTS.idle_timeout == 20 * 60
+    assert settings.DEFAULTS.max_age == 300 * 60

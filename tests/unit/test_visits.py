@@ -12,8 +12,8 @@ from slc.clicktracker.storage import PostgresqlStorage
 from slc.clicktracker.storage import VisitResult
 from slc.clicktracker.storage import VisitRow
 from slc.clicktracker.storage.spool import Spool
-from tests.unit.conftest import query
-from tests.unit.conftest import wait_for
+from tests.unit.helpers import query
+from tests.unit.helpers import wait_for
 from zope.interface.verify import verifyObject
 import pytest
 import sqlite3
@@ -30,14 +30,14 @@ def at(seconds):
 
 
 def view(storage, page, seconds, visit_id=None, member="alice", **kw):
-    return storage.logVisit(
+    return storage.log_visit(
         member, f"/Plone/{page}", f"http://x/{page}", visit_id, when=at(seconds), **kw
     )
 
 
 def clicks(storage, visit_id):
     return [
-        (c.path.rsplit("/", 1)[1], c.reloads) for c in storage.getClickstream(visit_id)
+        (c.path.rsplit("/", 1)[1], c.reloads) for c in storage.get_clickstream(visit_id)
     ]
 
 
@@ -51,7 +51,7 @@ def test_schema_version_2_and_plain_hits_have_no_visit(storage, pg_dsn):
     assert query(pg_dsn, "SELECT visit_id, reloads FROM clicktracker.hits") == [
         (None, 0)
     ]
-    assert storage.countVisits() == 0
+    assert storage.count_visits() == 0
 
 
 def test_a_visit_starts_and_continues(storage):
@@ -62,12 +62,12 @@ def test_a_visit_starts_and_continues(storage):
     assert len(first.visit_id) == 32 and int(first.visit_id, 16) >= 0
     second = view(storage, "b", 60, first.visit_id, referrer="http://x/a")
     assert second == VisitResult(first.visit_id, False, None, False, True)
-    visit = storage.getVisit(first.visit_id)
+    visit = storage.get_visit(first.visit_id)
     assert isinstance(visit, VisitRow)
     assert visit == VisitRow(
         first.visit_id, "alice", at(0), at(60), 2, 0, "http://search/", "UA/1", False
     )
-    assert storage.getVisit("no-such-visit") is None
+    assert storage.get_visit("no-such-visit") is None
 
 
 def test_idle_timeout_ends_the_visit(storage):
@@ -76,8 +76,8 @@ def test_idle_timeout_ends_the_visit(storage):
     assert view(storage, "b", IDLE, visit).visit_id == visit
     late = view(storage, "c", 2 * IDLE + 1, visit)
     assert late.started and late.ended == visit and late.visit_id != visit
-    assert storage.getVisit(visit).hits == 2
-    assert storage.getVisit(late.visit_id).started == at(2 * IDLE + 1)
+    assert storage.get_visit(visit).hits == 2
+    assert storage.get_visit(late.visit_id).started == at(2 * IDLE + 1)
     assert clicks(storage, late.visit_id) == [("c", 0)]
 
 
@@ -94,7 +94,7 @@ def test_max_age_ends_even_a_busy_visit(storage):
         assert view(storage, f"p{seconds}", seconds, visit).visit_id == visit
     result = view(storage, "z", MAX_AGE + 1, visit)
     assert result.started and result.ended == visit
-    assert storage.getVisit(visit).hits == MAX_AGE // 1000 + 1
+    assert storage.get_visit(visit).hits == MAX_AGE // 1000 + 1
 
 
 def test_max_age_is_per_call(storage):
@@ -108,14 +108,14 @@ def test_unknown_or_forged_id_starts_a_new_visit(storage):
     result = view(storage, "a", 0, "forged'; DROP TABLE x; --")
     assert result.started and result.ended is None
     assert result.visit_id != "forged'; DROP TABLE x; --"
-    assert storage.getVisit(result.visit_id).hits == 1
+    assert storage.get_visit(result.visit_id).hits == 1
 
 
 def test_someone_elses_visit_is_not_joined(storage):
     visit = view(storage, "a", 0, member="alice").visit_id
     result = view(storage, "b", 10, visit, member="bob")
     assert result.started and result.visit_id != visit and result.ended is None
-    assert storage.getVisit(visit).hits == 1
+    assert storage.get_visit(visit).hits == 1
 
 
 def test_a_stale_id_follows_the_visit_that_replaced_it(storage):
@@ -141,7 +141,7 @@ def test_reloads_are_counted_apart(storage, pg_dsn):
     assert [r.reload for r in results] == [False, True, False, True, False]
     assert {r.visit_id for r in results} == {visit}
     assert clicks(storage, visit) == [("A", 1), ("B", 1), ("A", 0)]
-    row = storage.getVisit(visit)
+    row = storage.get_visit(visit)
     assert (row.hits, row.reloads) == (3, 2)
     # Raw hits: one per click; the totals count every view.
     assert query(pg_dsn, "SELECT count(*) FROM clicktracker.hits") == [(3,)]
@@ -156,14 +156,14 @@ def test_clickstream_in_order_with_titles(storage):
     visit = view(storage, "c", 0, title="See").visit_id
     view(storage, "a", 1, visit, title="Ay")
     view(storage, "b", 2, visit)
-    stream = storage.getClickstream(visit)
+    stream = storage.get_clickstream(visit)
     assert all(isinstance(c, ClickRow) for c in stream)
     assert [(c.at, c.url, c.path, c.title, c.reloads) for c in stream] == [
         (at(0), "http://x/c", "/Plone/c", "See", 0),
         (at(1), "http://x/a", "/Plone/a", "Ay", 0),
         (at(2), "http://x/b", "/Plone/b", None, 0),
     ]
-    assert storage.getClickstream("unknown") == []
+    assert storage.get_clickstream("unknown") == []
 
 
 def test_two_instances_log_into_one_visit(pg_dsn, tmp_path):
@@ -186,7 +186,7 @@ def test_two_instances_log_into_one_visit(pg_dsn, tmp_path):
         ("e", 0),
     ]
     assert clicks(two, visit) == clicks(one, visit)
-    assert one.countVisits() == 1
+    assert one.count_visits() == 1
     one.close()
     two.close()
 
@@ -205,8 +205,8 @@ def filled(storage):
 
 def test_get_visits_newest_first_and_filters(storage, filled):
     def names(**kw):
-        found = [row.visit_id for row in storage.getVisits(**kw)]
-        assert storage.countVisits(**kw) == len(found)
+        found = [row.visit_id for row in storage.get_visits(**kw)]
+        assert storage.count_visits(**kw) == len(found)
         return [name for visit in found for name, v in filled.items() if v == visit]
 
     assert names() == ["a2", "bot", "b1", "a1"]
@@ -220,39 +220,39 @@ def test_get_visits_newest_first_and_filters(storage, filled):
     assert names(active_since=at(601)) == ["a2"]
     assert names(include_bots=False) == ["a2", "b1", "a1"]
     assert names(member="alice", active_since=at(1000)) == ["a2"]
-    (bot,) = storage.getVisits(member="crawler")
+    (bot,) = storage.get_visits(member="crawler")
     assert bot.is_bot and bot.hits == 1
-    (bob,) = storage.getVisits(member="bob")
+    (bob,) = storage.get_visits(member="bob")
     assert bob.initial_referrer == "http://r/"
 
 
 def test_get_visits_batches(storage, filled):
-    assert [r.visit_id for r in storage.getVisits(limit=2)] == [
+    assert [r.visit_id for r in storage.get_visits(limit=2)] == [
         filled["a2"],
         filled["bot"],
     ]
-    assert [r.visit_id for r in storage.getVisits(limit=2, offset=2)] == [
+    assert [r.visit_id for r in storage.get_visits(limit=2, offset=2)] == [
         filled["b1"],
         filled["a1"],
     ]
-    assert storage.getVisits(limit=2, offset=4) == []
-    assert storage.countVisits() == 4
+    assert storage.get_visits(limit=2, offset=4) == []
+    assert storage.count_visits() == 4
     with pytest.raises(ValueError):
-        storage.getVisits(limit=-1)
+        storage.get_visits(limit=-1)
     with pytest.raises(ValueError):
-        storage.getVisits(since=datetime(2024, 1, 1))
+        storage.get_visits(since=datetime(2024, 1, 1))
 
 
 def test_bad_input_is_rejected(storage):
     with pytest.raises(ValueError):
-        storage.logVisit("", "/Plone/a", "u")
+        storage.log_visit("", "/Plone/a", "u")
     with pytest.raises(ValueError):
-        storage.logVisit("alice", "/Plone/a", "u", idle_timeout=0)
+        storage.log_visit("alice", "/Plone/a", "u", idle_timeout=0)
     with pytest.raises(ValueError):
-        storage.logVisit("alice", "/Plone/a", "u", max_age="soon")
+        storage.log_visit("alice", "/Plone/a", "u", max_age="soon")
     with pytest.raises(TypeError):
-        storage.logVisit("alice", "/Plone/a", "u", None, colour="red")
-    assert storage.countVisits() == 0
+        storage.log_visit("alice", "/Plone/a", "u", None, colour="red")
+    assert storage.count_visits() == 0
 
 
 def test_many_threads_into_one_visit(pg_dsn):
@@ -282,11 +282,11 @@ def test_many_threads_into_one_visit(pg_dsn):
     assert errors == []
     assert len(results) == threads * rounds
     assert all(r.stored and r.visit_id == visit and not r.started for r in results)
-    row = storage.getVisit(visit)
+    row = storage.get_visit(visit)
     total = threads * rounds + 1
     assert row.hits + row.reloads == total
     assert row.reloads == sum(r.reload for r in results) > 0
-    stream = storage.getClickstream(visit)
+    stream = storage.get_clickstream(visit)
     assert len(stream) == row.hits
     # Hits took turns on the visit row: a repeat always saw its predecessor.
     urls = [c.url for c in stream]
@@ -332,15 +332,15 @@ def test_visits_survive_an_outage_through_the_spool(cluster, tmp_path):
     assert clicks(storage, before) == [("a", 0), ("b", 1)]
     (successor,) = [
         v
-        for v in storage.getVisits(member="alice")
+        for v in storage.get_visits(member="alice")
         if v.visit_id not in (before, newcomer.visit_id)
     ]
     assert clicks(storage, successor.visit_id) == [("c", 0), ("d", 0)]
     # The stale cookie now leads to the successor, online as well.
     assert view(storage, "h", 60 + IDLE, before).visit_id == successor.visit_id
     assert clicks(storage, newcomer.visit_id) == [("e", 0), ("f", 0)]
-    assert storage.getVisit(newcomer.visit_id).started == at(50)
-    assert storage.countVisits() == 3
+    assert storage.get_visit(newcomer.visit_id).started == at(50)
+    assert storage.count_visits() == 3
     assert [r.count for r in storage.getLog("/Plone/g")] == [1]
     storage.close()
 
@@ -348,7 +348,7 @@ def test_visits_survive_an_outage_through_the_spool(cluster, tmp_path):
 def test_spool_keeps_the_visit_fields(tmp_path):
     spool = Spool(tmp_path / "spool.sqlite")
     storage = PostgresqlStorage("", spool_path=tmp_path / "other.sqlite")
-    result = storage.logVisit(
+    result = storage.log_visit(
         "alice",
         "/Plone/a",
         "http://x/a",
@@ -360,7 +360,7 @@ def test_spool_keeps_the_visit_fields(tmp_path):
         max_age=120.5,
     )
     assert result.stored and result.started
-    ((_, hit),) = storage._spool.peek(5)
+    ((_, hit),) = storage.spool.peek(5)
     assert (hit.visit_id, hit.new_visit_id) == (None, result.visit_id)
     assert (hit.user_agent, hit.is_bot, hit.idle_timeout, hit.max_age) == (
         "UA",
@@ -418,7 +418,7 @@ def test_old_spooled_hits_replay_as_plain_hits(pg_dsn, tmp_path):
     storage.replay()  # waits for that, or does it
     assert storage.status()["backlog"] == 0
     assert [(r.member, r.count) for r in storage.getLog("/Plone/o")] == [("bob", 1)]
-    assert storage.countVisits() == 0
+    assert storage.count_visits() == 0
     storage.close()
 
 
@@ -429,7 +429,7 @@ def test_a_bot_visit_is_kept_but_is_no_read(storage):
     view(storage, "a", 30, member="alice")
 
     # The visit and its clickstream are there, flagged...
-    (row,) = storage.getVisits(member="crawler")
+    (row,) = storage.get_visits(member="crawler")
     assert row.is_bot and (row.hits, row.reloads) == (2, 1)
     assert clicks(storage, bot.visit_id) == [("a", 1), ("b", 0)]
     # ...but neither the totals nor a time window count a bot's view.

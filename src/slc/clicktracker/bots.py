@@ -1,14 +1,11 @@
 """Recognise crawlers and automated clients by their User-Agent header.
 
 ``DEFAULT_PATTERNS`` is plain data, ``(name, regular expression)`` pairs
-matched case-insensitively anywhere in the header, so that a list edited
-elsewhere (e.g. in the control panel) can be compiled with
-``compile_patterns`` and passed to ``is_bot``.
-
-Without an explicit list, ``is_bot`` and ``bot_name`` use the site's list,
-the registry record ``slc.clicktracker.bot_patterns`` (lines of
-``Name: regex``, see ``parse_lines``); outside a site, or when the record is
-missing or broken, ``DEFAULT_PATTERNS``.
+matched case-insensitively anywhere in the header. A site keeps its own list
+as lines of ``Name: regex`` (see ``parse_lines``; the setting
+``bot_patterns`` of ``slc.clicktracker.settings``), which ``is_bot`` and
+``bot_name`` take as ``lines``; without lines, or when they are broken,
+``DEFAULT_PATTERNS`` apply. Nothing here reads the registry.
 
 An empty or missing User-Agent counts as a bot: every real browser sends
 one, scripts often do not.
@@ -23,8 +20,6 @@ import re
 
 
 logger = logging.getLogger(__name__)
-
-RECORD = "slc.clicktracker.bot_patterns"
 
 
 DEFAULT_PATTERNS = (
@@ -125,36 +120,30 @@ _DEFAULT_LINES = tuple(format_lines(DEFAULT_PATTERNS))
 MAX_CACHED_LENGTH = 512
 
 
-def bot_name(user_agent, patterns=None):
+def bot_name(user_agent, lines=None):
     """The name of the first pattern matching ``user_agent``, or None.
 
-    ``patterns`` come from ``compile_patterns``; default: the site's list
-    (see the module docstring). An empty or missing User-Agent gives
-    ``"no User-Agent"``.
+    :param lines: the site's ``Name: regex`` lines (a tuple), or None for
+        ``DEFAULT_PATTERNS``. Broken lines (set in code or XML: the form
+        refuses them) are logged once and the defaults apply.
+    :returns: the pattern's name; ``"no User-Agent"`` for an empty or
+        missing User-Agent.
     """
     if not user_agent or not user_agent.strip():
         return "no User-Agent"
-    if patterns is not None:
-        return _first_match(user_agent, patterns)
-    lines = configured_lines()
+    lines = _usable(lines)
     cacheable = len(user_agent) <= MAX_CACHED_LENGTH
     if lines is None:
         if cacheable:
             return _default_match(user_agent)
-        return _first_match(user_agent, _DEFAULT)
+        return first_match(user_agent, _DEFAULT)
     if cacheable:
         return _configured_match(lines, user_agent)
-    return _first_match(user_agent, _compiled(lines))
+    return first_match(user_agent, _compiled(lines))
 
 
-def configured_lines():
-    """The site's pattern lines as a tuple, or None for the defaults."""
-    # Imported here: the module stays usable (and tested) without Zope.
-    from plone.registry.interfaces import IRegistry
-    from zope.component import queryUtility
-
-    registry = queryUtility(IRegistry)
-    lines = None if registry is None else registry.get(RECORD)
+def _usable(lines):
+    """``lines`` as a hashable tuple, or None for the defaults."""
     if lines is None:
         return None
     lines = tuple(lines)
@@ -163,8 +152,6 @@ def configured_lines():
     try:
         _compiled(lines)
     except (ValueError, re.error) as error:
-        # The form refuses such lists; one set in code or XML must not stop
-        # bot recognition: the defaults apply instead.
         _warn_broken(lines, str(error))
         return None
     return lines
@@ -178,10 +165,12 @@ def _compiled(lines):
 
 @functools.lru_cache(maxsize=16)
 def _warn_broken(lines, reason):
-    logger.warning("Invalid bot patterns in %s, using the defaults: %s", RECORD, reason)
+    logger.warning("Invalid bot patterns, using the defaults: %s", reason)
 
 
-def _first_match(user_agent, patterns):
+def first_match(user_agent, patterns):
+    """The name of the first of ``patterns`` (from compile_patterns) that
+    matches ``user_agent``, or None."""
     for name, regex in patterns:
         if regex.search(user_agent):
             return name
@@ -192,14 +181,14 @@ def _first_match(user_agent, patterns):
 # every page, and a hit in this cache costs next to nothing.
 @functools.lru_cache(maxsize=4096)
 def _default_match(user_agent):
-    return _first_match(user_agent, _DEFAULT)
+    return first_match(user_agent, _DEFAULT)
 
 
 @functools.lru_cache(maxsize=4096)
 def _configured_match(lines, user_agent):
-    return _first_match(user_agent, _compiled(lines))
+    return first_match(user_agent, _compiled(lines))
 
 
-def is_bot(user_agent, patterns=None):
-    """True for a bot; ``patterns`` as for ``bot_name``."""
-    return bot_name(user_agent, patterns) is not None
+def is_bot(user_agent, lines=None):
+    """True for a bot; ``lines`` as for ``bot_name``."""
+    return bot_name(user_agent, lines) is not None

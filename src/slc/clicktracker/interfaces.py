@@ -4,6 +4,20 @@ from zope.interface import Interface
 from zope.publisher.interfaces.browser import IDefaultBrowserLayer
 
 
+class StorageError(Exception):
+    """A click storage cannot do what was asked: the database is not
+    configured, unreachable, not set up, or refused the operation.
+
+    The message is safe to show to a site administrator: storages remove
+    secrets (passwords of the connection string) before raising it. Views
+    catch this exception only; they never see a database driver's own.
+    """
+
+
+class StorageNotConfigured(StorageError):
+    """No database is configured (no connection string) for the storage."""
+
+
 class IClickTrackerLayer(IDefaultBrowserLayer):
     """Browser layer: present only while the add-on is installed in a site."""
 
@@ -29,31 +43,37 @@ class IContentIsIgnored(Interface):
 
 
 class IClickStorage(Interface):
-    """Where hits go. Register your own utility for it to replace PostgreSQL."""
+    """Where hits go. Register your own utility for it to replace PostgreSQL.
+
+    ``logAccess`` and ``getLog`` are the original contract, hence camelCase.
+    """
 
     def logAccess(member, path, url, **kw):
-        """Record that ``member`` (user id str) viewed the object at ``path``.
+        """Record that ``member`` viewed the object at ``path``.
 
-        ``path`` is the physical path, a str ``'/Plone/folder/doc'`` or the
-        tuple from ``getPhysicalPath()``; ``url`` is the URL it was viewed at.
-        Optional keywords: ``uid=None`` (Plone UID), ``referrer=None``,
-        ``title=None``, ``when=None`` (aware datetime; default now).
-
-        Returns True when stored (in the database, or durably spooled for
-        later replay). Raises ValueError for unusable input (empty member or
-        path).
+        :param member: user id (str).
+        :param path: physical path, a str ``'/Plone/folder/doc'`` or the
+            tuple from ``getPhysicalPath()``.
+        :param url: the URL it was viewed at.
+        :param kw: optional ``uid=None`` (Plone UID), ``referrer=None``,
+            ``title=None``, ``when=None`` (aware datetime; default now).
+        :returns: True when stored (in the database, or durably spooled for
+            later replay), False when the hit was lost.
+        :raises ValueError: for unusable input (empty member or path).
         """
 
     def getLog(prefix, order_by=None, order_reverse=False, **kw):
         """Aggregated log of every path equal to ``prefix`` or below ``prefix + '/'``.
 
-        One row per member and url, ordered by ``'member'`` (default),
-        ``'url'``, ``'count'`` or ``'lastaccess'``; any other key raises
-        ValueError. Optional keywords: ``since=None``, ``until=None`` (aware
-        datetimes; only hits with ``since <= time < until`` count).
-
-        Rows expose ``.member .count .lastaccess .url`` (also as index 0-3 in
-        that order), then ``.firstaccess .path .uid``.
+        :param order_by: ``'member'`` (default), ``'url'``, ``'count'`` or
+            ``'lastaccess'``.
+        :param kw: optional ``since=None``, ``until=None`` (aware datetimes;
+            only hits with ``since <= time < until`` count).
+        :returns: one row per member and url. Rows expose ``.member .count
+            .lastaccess .url`` (also as index 0-3 in that order), then
+            ``.firstaccess .path .uid``.
+        :raises ValueError: for any other order key.
+        :raises StorageError: when the database cannot answer.
         """
 
 
@@ -61,28 +81,44 @@ class IClickStorageAdmin(Interface):
     """Optional management capabilities of a click storage."""
 
     def status():
-        """A dict: configured (bool), connected (bool), error (str or None),
-        schema_version (int or None), hits (int or None), documents (int or
-        None), backlog (int: spooled hits waiting)."""
+        """The storage's state, for the control panel.
+
+        :returns: a dict: configured (bool), connected (bool), error (str or
+            None), schema_version (int or None), hits (int or None),
+            documents (int or None), backlog (int: spooled hits waiting).
+        """
 
     def setup_database():
-        """Create or upgrade the schema; idempotent; returns the schema version.
+        """Create or upgrade the schema; idempotent.
 
-        Raises StorageError with a clear message when the database is not
-        configured or cannot be reached.
+        :returns: the schema version.
+        :raises StorageError: when the database is not configured, cannot be
+            reached or refuses the upgrade.
         """
 
     def move(old_path, new_path):
-        """A content object and everything below it moved or was renamed."""
+        """A content object and everything below it moved or was renamed.
+
+        :returns: how many documents changed path.
+        :raises StorageError: when the database cannot be reached.
+        """
 
     def replay():
-        """Push spooled hits to the database in order; returns how many."""
+        """Push spooled hits to the database in order.
+
+        :returns: how many were replayed.
+        :raises StorageError: when the database fails (the rest stays spooled).
+        """
 
 
 class IVisitStorage(Interface):
-    """Optional capability: visits and clickstreams. PostgresqlStorage provides it."""
+    """Optional capability: visits and clickstreams. PostgresqlStorage provides it.
 
-    def logVisit(
+    Names are snake_case: only ``logAccess`` and ``getLog`` keep the camelCase
+    of the original contract.
+    """
+
+    def log_visit(
         member,
         path,
         url,
@@ -99,24 +135,28 @@ class IVisitStorage(Interface):
     ):
         """Record one hit inside a visit.
 
-        ``visit_id``: the id from the visitor's (already verified) cookie, or
-        None. The hit joins that visit unless it is unknown, or has been idle
-        longer than ``idle_timeout`` seconds, or started more than ``max_age``
-        seconds before ``when``; then a new visit starts (new id made by the
-        storage: uuid4 hex). Other keywords as for ``IClickStorage.logAccess``.
-
-        Returns VisitResult(visit_id, started, ended, reload, stored):
-          visit_id: str -- the visit the hit belongs to (set the cookie to it);
-          started: bool -- this hit began a new visit;
-          ended: str|None -- id of the visit observed to have expired and been
-            replaced (else None);
-          reload: bool -- same URL as the visit's previous hit: counted as a
+        :param visit_id: the id from the visitor's (already verified) cookie,
+            or None. The hit joins that visit unless it is unknown, or has
+            been idle longer than ``idle_timeout`` seconds, or started more
+            than ``max_age`` seconds before ``when``; then a new visit starts
+            (new id made by the storage: uuid4 hex).
+        :param user_agent: the browser's User-Agent, kept with a new visit.
+        :param is_bot: mark the visit as a bot's; its hits are no reads.
+        :param idle_timeout: seconds, > 0.
+        :param max_age: seconds, > 0.
+        Other keywords as for ``IClickStorage.logAccess``.
+        :returns: VisitResult(visit_id, started, ended, reload, stored):
+            visit_id -- the visit the hit belongs to (set the cookie to it);
+            started -- this hit began a new visit;
+            ended -- id of the visit observed to have expired and been
+            replaced, else None;
+            reload -- same URL as the visit's previous hit: counted as a
             reload of that click;
-          stored: bool -- as logAccess's return value (True also when durably
-            spooled).
+            stored -- True when stored (or durably spooled).
+        :raises ValueError: for unusable input.
         """
 
-    def getVisits(
+    def get_visits(
         member=None,
         since=None,
         until=None,
@@ -127,27 +167,47 @@ class IVisitStorage(Interface):
     ):
         """Visits newest first (by start).
 
-        since/until filter on start; active_since: only visits whose last hit
-        is at or after it (the "active now" list). Rows (namedtuple VisitRow):
-        visit_id, member, started, last_hit, hits, reloads, initial_referrer,
-        user_agent, is_bot.
+        :param since: aware datetime; only visits started at or after it.
+        :param until: aware datetime; only visits started before it.
+        :param active_since: only visits whose last hit is at or after it
+            (the "active now" list).
+        :returns: a list of VisitRow(visit_id, member, started, last_hit,
+            hits, reloads, initial_referrer, user_agent, is_bot).
+        :raises StorageError: when the database cannot answer.
+        :raises ValueError: for bad filters, limit or offset.
         """
 
-    def countVisits(
+    def count_visits(
         member=None, since=None, until=None, active_since=None, include_bots=True
     ):
-        """How many rows getVisits would return without limit/offset (for batching)."""
+        """How many rows get_visits would return without limit/offset.
 
-    def getVisit(visit_id):
-        """One VisitRow or None."""
+        :raises StorageError: when the database cannot answer.
+        """
 
-    def getClickstream(visit_id):
-        """The visit's clicks in order: rows (namedtuple ClickRow) at, url, path,
-        title, reloads."""
+    def get_visit(visit_id):
+        """One VisitRow, or None when there is no such visit.
+
+        :raises StorageError: when the database cannot answer.
+        """
+
+    def get_clickstream(visit_id):
+        """The visit's clicks in order: a list of ClickRow(at, url, path,
+        title, reloads).
+
+        :raises StorageError: when the database cannot answer.
+        """
 
     def purge(keep_days, batch_size=5000):
-        """Delete raw hits and visits older than keep_days days (visits by last
-        hit); aggregates (access totals, documents) stay. keep_days <= 0:
-        nothing. Deletes in batches, each its own short transaction, so
+        """Delete raw hits and visits older than ``keep_days`` days.
+
+        Visits go by their last hit; aggregates (access totals, documents)
+        stay. Deletes in batches, each its own short transaction, so
         concurrent logging is never blocked for more than a moment.
-        Returns {'hits': n, 'visits': m}."""
+
+        :param keep_days: number; <= 0 deletes nothing.
+        :returns: ``{'hits': n, 'visits': m}``.
+        :raises StorageError: when the database cannot be reached or is not
+            set up.
+        :raises ValueError: for a non-number or a batch size below 1.
+        """

@@ -1,10 +1,8 @@
 """Install and uninstall hooks, and the database setup import step."""
 
 from plone.base.interfaces import INonInstallable
-from slc.clicktracker.interfaces import IClickStorage
-from slc.clicktracker.interfaces import IClickStorageAdmin
-from slc.clicktracker.storage import StorageError
-from zope.component import queryUtility
+from slc.clicktracker.interfaces import StorageError
+from slc.clicktracker.storage.utility import admin_storage
 from zope.interface import implementer
 
 
@@ -37,8 +35,8 @@ def setup_database(context):
     if context.readDataFile(DBSETUP_MARKER) is None:
         return
     logger = context.getLogger(LOGGER_NAME)
-    storage = queryUtility(IClickStorage)
-    if not IClickStorageAdmin.providedBy(storage):
+    storage = admin_storage()
+    if storage is None:
         logger.error("The click tracker storage cannot set up a database.")
         return
     try:

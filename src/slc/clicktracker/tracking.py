@@ -1,11 +1,24 @@
-"""Which content is tracked: the IContentIsTracked marker and its inheritance."""
+"""The tracking rules: which content is tracked, and whose views count.
 
+Content: the IContentIsTracked marker, inherited by everything below the
+object that carries it. Requests: a logged-in member's, or an anonymous
+visitor's when anonymous tracking is on; never a bot's. The viewlet and the
+callback both ask these functions, so the page and the hit agree.
+"""
+
+from AccessControl import getSecurityManager
 from Acquisition import aq_chain
 from Acquisition import aq_inner
 from plone.base.interfaces import IPloneSiteRoot
+from slc.clicktracker import bots
+from slc.clicktracker import tokens
 from slc.clicktracker.interfaces import IContentIsTracked
 from zope.interface import alsoProvides
 from zope.interface import noLongerProvides
+
+
+# Zope's name for visitors who are not logged in (AccessControl.users.nobody).
+ANONYMOUS_USER = "Anonymous User"
 
 
 def tracking_source(context):
@@ -40,3 +53,22 @@ def disable(obj):
     """Stop tracking set directly on ``obj`` (a tracked parent still counts)."""
     noLongerProvides(obj, IContentIsTracked)
     _reindex(obj)
+
+
+def tracked_member(config):
+    """The member id to record for the current user, or None to record nothing.
+
+    :param config: the site's ``settings.Settings``.
+    :returns: the user id; ``tokens.ANONYMOUS`` for visitors who are not
+        logged in when anonymous tracking is on; else None.
+    """
+    # The user plone.api would give, without its (costly) member wrapper.
+    user = getSecurityManager().getUser()
+    if user is None or user.getUserName() == ANONYMOUS_USER:
+        return tokens.ANONYMOUS if config.track_anonymous else None
+    return user.getId() or None
+
+
+def is_bot_request(request, config):
+    """True when the request's User-Agent is a bot's (the site's list)."""
+    return bots.is_bot(request.getHeader("User-Agent"), config.bot_patterns)

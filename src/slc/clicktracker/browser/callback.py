@@ -17,7 +17,7 @@ Answers:
 * 405 with ``Allow: POST``: any other method than POST.
 
 With a storage that offers visits (``IVisitStorage``), the hit goes into the
-visit named by the signed visit cookie (see ``slc.clicktracker.visits``), or
+visit named by the signed visit cookie (see ``slc.clicktracker.visitcookie``), or
 starts a new one, and then the answer sets the cookie (only then: an
 unchanged cookie is not sent again); other storages get ``logAccess``.
 Then the events of ``slc.clicktracker.events`` are notified.
@@ -33,15 +33,15 @@ from Acquisition import aq_inner
 from plone import api
 from Products.Five.browser import BrowserView
 from slc.clicktracker import events
-from slc.clicktracker import token
-from slc.clicktracker import visits
-from slc.clicktracker.browser.viewlet import is_bot_request
-from slc.clicktracker.browser.viewlet import tracked_member
-from slc.clicktracker.controlpanel.settings import BOT_RECORD
-from slc.clicktracker.interfaces import IClickStorage
+from slc.clicktracker import settings
+from slc.clicktracker import tokens
+from slc.clicktracker import visitcookie
+from slc.clicktracker.interfaces import IVisitStorage
+from slc.clicktracker.storage.utility import click_storage
+from slc.clicktracker.tracking import is_bot_request
 from slc.clicktracker.tracking import is_tracked
+from slc.clicktracker.tracking import tracked_member
 from urllib.parse import urlsplit
-from zope.component import getUtility
 import logging
 import transaction
 
@@ -126,11 +126,11 @@ class ClickTrackerCallback(BrowserView):
 
     def record(self, token_, url, referrer):
         context = aq_inner(self.context)
-        config = visits.settings()
-        bot = is_bot_request(self.request)
-        if bot and config.bot_callbacks != BOT_RECORD:
+        config = settings.read()
+        bot = is_bot_request(self.request, config)
+        if bot and config.bot_callbacks != settings.BOT_RECORD:
             raise Refused("bot")
-        member = tracked_member(self.request)
+        member = tracked_member(config)
         if member is None:
             raise Refused("anonymous tracking is off")
         if not is_tracked(context):
@@ -138,33 +138,33 @@ class ClickTrackerCallback(BrowserView):
         portal = api.portal.get()
         if not same_site(url, portal.absolute_url()):
             raise Refused(f"URL not of this site: {url[:200]!r}")
-        storage = getUtility(IClickStorage)
-        visit_storage = visits.visit_storage(storage)
-        if bot and visit_storage is None:
+        storage = click_storage()
+        visits = IVisitStorage.providedBy(storage)
+        if bot and not visits:
             raise Refused("bot, and the storage cannot mark bot visits")
         # Looked up once, for the token and the visit cookie alike.
-        signing = token.site_signing(portal)
+        signing = tokens.site_signing(portal)
         try:
             # Last: it uses the token up.
-            token.verify_token(token_, member, context, portal, signing=signing)
-        except token.TokenError as error:
+            tokens.verify_token(token_, member, context, portal, signing=signing)
+        except tokens.TokenError as error:
             raise Refused(f"token {error.reason}") from None
         # The path comes from the server's context, never from the client.
         hit = {
             "member": member,
             "path": "/".join(context.getPhysicalPath()),
             "url": without_fragment(url),
-            "uid": token.uid_of(context),
+            "uid": tokens.uid_of(context),
             "referrer": referrer or None,
         }
-        if visit_storage is None:
-            self.log_access(storage, hit, _title(context))
-        else:
+        if visits:
             title = _title(context)
-            self.log_visit(visit_storage, hit, title, config, bot, portal, signing)
+            self.log_visit(storage, hit, title, config, bot, portal, signing)
+        else:
+            self.log_access(storage, hit, _title(context))
 
     def log_access(self, storage, hit, title):
-        when = visits.now()
+        when = visitcookie.now()
         stored = storage.logAccess(
             hit["member"],
             hit["path"],
@@ -180,10 +180,10 @@ class ClickTrackerCallback(BrowserView):
         self.notify_hit(hit, None, False, when, False)
 
     def log_visit(self, storage, hit, title, config, bot, portal, signing):
-        visit_id = visits.read_cookie(self.request, signing, config)
-        when = visits.now()
+        visit_id = visitcookie.read_cookie(self.request, signing, config)
+        when = visitcookie.now()
         user_agent = self.request.getHeader("User-Agent") or ""
-        result = storage.logVisit(
+        result = storage.log_visit(
             hit["member"],
             hit["path"],
             hit["url"],
@@ -201,7 +201,9 @@ class ClickTrackerCallback(BrowserView):
             # A new visit, or the one that replaced a stale id. An unchanged
             # cookie is not sent again: it expires when the visit could not
             # go on anyway, and signing it on every hit costs throughput.
-            visits.set_cookie(self.request, result.visit_id, portal, signing, config)
+            visitcookie.set_cookie(
+                self.request, result.visit_id, portal, signing, config
+            )
         if not result.stored:
             logger.warning("The click storage lost a hit on %s", self.request.URL)
             return

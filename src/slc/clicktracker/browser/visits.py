@@ -1,33 +1,24 @@
-"""``@@clicktracker-visits`` and ``@@clicktracker-clickstream`` on the site root.
+"""``@@clicktracker-visits`` on the site root: who is active now, and the
+recent visits, filtered by member and days.
 
-Both need "slc.clicktracker: View access log" (see visits.zcml), are never
-tracked themselves, and read a storage that offers visits
-(``IVisitStorage``); with any other storage they say so.
+Needs "slc.clicktracker: View access log" (see visits.zcml) and a storage
+that offers visits (``IVisitStorage``); with any other storage it says so.
 """
 
 from datetime import timedelta
 from plone.batching import Batch
-from Products.Five.browser import BrowserView
 from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 from slc.clicktracker import _
-from slc.clicktracker import visits
-from slc.clicktracker.browser.tracking import TrackingView
-from slc.clicktracker.browser.tracking import is_http_url
-from slc.clicktracker.browser.tracking import site_timezone
-from slc.clicktracker.controlpanel.dsn import scrub
-from slc.clicktracker.interfaces import IContentIsIgnored
-from slc.clicktracker.storage import StorageError
-from slc.clicktracker.storage.utility import effective_dsn
+from slc.clicktracker import settings
+from slc.clicktracker import visitcookie
+from slc.clicktracker.browser.reports import BATCH_SIZE
+from slc.clicktracker.browser.reports import ReportView
+from slc.clicktracker.browser.reports import is_http_url
+from slc.clicktracker.browser.reports import text_field
+from slc.clicktracker.storage.utility import visit_storage
 from urllib.parse import urlencode
-from ZODB.POSException import ConflictError
-from zope.interface import alsoProvides
-import logging
-import psycopg2
 
 
-logger = logging.getLogger("slc.clicktracker")
-
-BATCH_SIZE = 50
 # "Active now" is a glance, not a report: the newest ones only.
 ACTIVE_LIMIT = 50
 
@@ -46,26 +37,25 @@ def duration(start, end):
     return f"{seconds} s"
 
 
-class ReportView(BrowserView):
-    """What both pages share: storage access, messages, names and times."""
+class VisitReportView(ReportView):
+    """What the visits page and the clickstream page share."""
 
-    # The access log's helpers, reused as they are.
-    fullname = TrackingView.fullname
-    format_time = TrackingView.format_time
-    _local = TrackingView._local
-    _text = staticmethod(TrackingView._text)
-    _parse_day = TrackingView._parse_day
-    _start_of = TrackingView._start_of
+    what = "visits"
+    broken = _("Visits cannot be read right now; see the server log.")
+
+    def unreachable(self, reason):
+        return _(
+            "msg_visits_unreachable",
+            default="Visits cannot be read right now: the click tracker "
+            "database is unreachable (${reason}).",
+            mapping={"reason": reason},
+        )
 
     def setup(self):
-        # A report is not a reading of the site: never record it.
-        alsoProvides(self.request, IContentIsIgnored)
-        self.messages = []
-        self.failed = False
-        self.tz = site_timezone()
+        super().setup()
         self.portal_url = self.context.absolute_url()
         self.visits_url = f"{self.portal_url}/@@clicktracker-visits"
-        self.storage = visits.visit_storage()
+        self.storage = visit_storage()
         if self.storage is None:
             self.fail(
                 _(
@@ -74,42 +64,10 @@ class ReportView(BrowserView):
                 )
             )
 
-    def fail(self, message):
-        self.failed = True
-        self.messages.append(("error", message))
-
-    def read(self, work, default):
-        """``work()``, or ``default`` with a message when the storage fails."""
-        if self.failed:
-            return default
-        try:
-            return work()
-        except ConflictError:
-            raise
-        except (StorageError, psycopg2.Error, OSError) as exc:
-            logger.warning("Cannot read visits: %s", exc)
-            dsn, _source = effective_dsn()
-            self.fail(
-                _(
-                    "msg_visits_unreachable",
-                    default="Visits cannot be read right now: the click tracker "
-                    "database is unreachable (${reason}).",
-                    mapping={"reason": scrub(" ".join(str(exc).split()), dsn)},
-                )
-            )
-        except Exception:
-            logger.exception("Cannot read visits")
-            self.fail(_("Visits cannot be read right now; see the server log."))
-        return default
-
     def clickstream_url(self, visit_id):
         return f"{self.portal_url}/@@clicktracker-clickstream?" + urlencode(
             {"visit": visit_id}
         )
-
-    def member_label(self, member):
-        name = self.fullname(member)
-        return f"{name} ({member})" if name else member
 
     def visit(self, row):
         """A VisitRow as the templates show it (all text, escaped there)."""
@@ -130,12 +88,8 @@ class ReportView(BrowserView):
             "is_bot": bool(row.is_bot),
         }
 
-    @property
-    def timezone_name(self):
-        return str(self.tz)
 
-
-class VisitsView(ReportView):
+class VisitsView(VisitReportView):
     """Active visits, and recent visits filtered by member and days."""
 
     index = ViewPageTemplateFile("templates/visits.pt")
@@ -143,21 +97,13 @@ class VisitsView(ReportView):
     def __call__(self):
         self.setup()
         form = self.request.form
-        self.member = self._text(form.get("member"))
-        self.since_text = self._text(form.get("since"))
-        self.until_text = self._text(form.get("until"))
+        self.member = text_field(form.get("member"))
         self.hide_bots = bool(form.get("hide_bots"))
-        since_day = self._parse_day(self.since_text, _("From"))
-        until_day = self._parse_day(self.until_text, _("To"))
-        if since_day and until_day and since_day > until_day:
-            self.messages.append(
-                ("warning", _("The start date is after the end date: no visits match."))
-            )
+        self.read_window(_("The start date is after the end date: no visits match."))
         self.filters = {
             "member": self.member or None,
-            "since": self._start_of(since_day),
-            # "To" includes that whole day.
-            "until": self._start_of(until_day, days=1),
+            "since": self.since,
+            "until": self.until,
             "include_bots": not self.hide_bots,
         }
         self.active = self.read(self._active, [])
@@ -165,24 +111,20 @@ class VisitsView(ReportView):
         return self.index()
 
     def _active(self):
-        config = visits.settings()
-        since = visits.now() - timedelta(seconds=config.idle_timeout)
-        rows = self.storage.getVisits(active_since=since, limit=ACTIVE_LIMIT)
+        config = settings.read()
+        since = visitcookie.now() - timedelta(seconds=config.idle_timeout)
+        rows = self.storage.get_visits(active_since=since, limit=ACTIVE_LIMIT)
         self.idle_minutes = config.idle_timeout // 60
         return [self.visit(row) for row in rows]
 
     def _recent(self):
-        total = self.storage.countVisits(**self.filters)
-        try:
-            start = max(0, int(self.request.form.get("b_start", 0)))
-        except (TypeError, ValueError):
-            start = 0
+        total = self.storage.count_visits(**self.filters)
         # A range stands in for the rows: the batch needs only their number,
         # and the storage gives just the page shown.
-        batch = Batch(range(total), BATCH_SIZE, start)
+        batch = Batch(range(total), BATCH_SIZE, self.batch_start())
         rows = []
         if batch.length > 0:
-            rows = self.storage.getVisits(
+            rows = self.storage.get_visits(
                 **self.filters, limit=batch.length, offset=batch.first
             )
         return batch, [self.visit(row) for row in rows]
@@ -197,59 +139,3 @@ class VisitsView(ReportView):
         if self.hide_bots:
             query["hide_bots"] = "1"
         return urlencode({k: v for k, v in query.items() if v})
-
-
-class ClickstreamView(ReportView):
-    """The pages of one visit, in order."""
-
-    index = ViewPageTemplateFile("templates/visits_clickstream.pt")
-
-    def __call__(self):
-        self.setup()
-        visit_id = self.request.form.get("visit")
-        self.visit_id = visit_id if isinstance(visit_id, str) else ""
-        self.info = None
-        self.clicks = []
-        if self.failed:
-            return self.index()
-        if not visits.VISIT_ID.fullmatch(self.visit_id):
-            return self.not_found()
-        row = self.read(lambda: self.storage.getVisit(self.visit_id), None)
-        if self.failed:
-            return self.index()
-        if row is None:
-            return self.not_found()
-        self.info = self.visit(row)
-        self.clicks = self.read(self._clicks, [])
-        return self.index()
-
-    def not_found(self):
-        self.request.response.setStatus(404)
-        self.fail(
-            _(
-                "msg_visit_not_found",
-                default="There is no visit “${visit}”: it never existed, or it "
-                "was purged.",
-                mapping={"visit": self.visit_id[:80]},
-            )
-        )
-        return self.index()
-
-    def _clicks(self):
-        clicks = []
-        for number, click in enumerate(
-            self.storage.getClickstream(self.visit_id), start=1
-        ):
-            url = click.url or ""
-            clicks.append(
-                {
-                    "number": number,
-                    "at": self.format_time(click.at),
-                    "url": url,
-                    "href": url if is_http_url(url) else None,
-                    "path": click.path or "",
-                    "title": click.title or "",
-                    "reloads": click.reloads,
-                }
-            )
-        return clicks

@@ -6,46 +6,24 @@ from plone.protect.authenticator import check as check_authenticator
 from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 from Products.statusmessages.interfaces import IStatusMessage
 from slc.clicktracker import _
-from slc.clicktracker import visits
-from slc.clicktracker.controlpanel.dsn import mask
-from slc.clicktracker.controlpanel.dsn import merge
-from slc.clicktracker.controlpanel.dsn import scrub
-from slc.clicktracker.controlpanel.settings import IClickTrackerSettings
-from slc.clicktracker.interfaces import IClickStorage
-from slc.clicktracker.interfaces import IClickStorageAdmin
-from slc.clicktracker.storage import StorageError
-from slc.clicktracker.storage.utility import ENV_DSN
-from slc.clicktracker.storage.utility import SOURCE_ENVIRONMENT
-from slc.clicktracker.storage.utility import effective_dsn
+from slc.clicktracker.interfaces import StorageError
+from slc.clicktracker.settings import PREFIX
+from slc.clicktracker.settings import IClickTrackerSettings
+from slc.clicktracker.storage.dsn import ENV_DSN
+from slc.clicktracker.storage.dsn import SOURCE_ENVIRONMENT
+from slc.clicktracker.storage.dsn import connection_problem
+from slc.clicktracker.storage.dsn import mask
+from slc.clicktracker.storage.dsn import merge
+from slc.clicktracker.storage.utility import admin_storage
+from slc.clicktracker.storage.utility import visit_storage
 from z3c.form import button
 from z3c.form.interfaces import WidgetActionExecutionError
-from zope.component import queryUtility
 from zope.interface import Invalid
-import psycopg2
-
-
-CONNECT_TIMEOUT = 2
-
-
-def connection_problem(dsn):
-    """Why ``dsn`` cannot be used, or None when a connection succeeds."""
-    try:
-        conn = psycopg2.connect(dsn, connect_timeout=CONNECT_TIMEOUT)
-    except psycopg2.Error as exc:
-        # libpq may quote parts of the DSN in its message.
-        return scrub(str(exc).strip(), dsn) or exc.__class__.__name__
-    conn.close()
-    return None
-
-
-def admin_storage():
-    storage = queryUtility(IClickStorage)
-    return storage if IClickStorageAdmin.providedBy(storage) else None
 
 
 class ClickTrackerSettingsForm(RegistryEditForm):
     schema = IClickTrackerSettings
-    schema_prefix = "slc.clicktracker"
+    schema_prefix = PREFIX
     label = _("Click tracker settings")
     description = _("Where and how slc.clicktracker stores which members read what.")
 
@@ -104,12 +82,11 @@ class ClickTrackerSettingsForm(RegistryEditForm):
                 raise StorageError("no click tracker storage is registered")
             version = storage.setup_database()
         except StorageError as exc:
-            dsn, _source = effective_dsn()
             messages.addStatusMessage(
                 _(
                     "error_setup_database",
                     default="The database was not set up: ${reason}",
-                    mapping={"reason": scrub(str(exc), dsn)},
+                    mapping={"reason": str(exc)},
                 ),
                 "error",
             )
@@ -141,17 +118,16 @@ class ClickTrackerSettingsForm(RegistryEditForm):
             )
             return self.request.response.redirect(self.request.getURL())
         try:
-            storage = visits.visit_storage()
+            storage = visit_storage()
             if storage is None:
                 raise StorageError("this click storage cannot purge old hits")
             counts = storage.purge(days)
-        except (StorageError, psycopg2.Error) as exc:
-            dsn, _source = effective_dsn()
+        except StorageError as exc:
             messages.addStatusMessage(
                 _(
                     "error_purge",
                     default="Nothing was purged: ${reason}",
-                    mapping={"reason": scrub(str(exc), dsn)},
+                    mapping={"reason": str(exc)},
                 ),
                 "error",
             )
@@ -190,18 +166,14 @@ class ClickTrackerControlPanel(ControlPanelFormWrapper):
         return f"{self.context.absolute_url()}/@@clicktracker-visits"
 
     def storage_status(self):
-        """The storage's status, safe to show (secrets masked)."""
+        """The storage's status, safe to show (the storage masks secrets)."""
         storage = admin_storage()
         if storage is None:
             return {"configured": False, "connected": False, "error": None}
-        dsn, source = effective_dsn()
         try:
             status = dict(storage.status())
-        except (StorageError, psycopg2.Error) as exc:
+        except StorageError as exc:
             # The page must stay usable: it is where the problem gets fixed.
-            status = {"configured": bool(dsn), "connected": False, "error": str(exc)}
-        if status.get("error"):
-            status["error"] = scrub(status["error"], dsn)
-        status["from_environment"] = source == SOURCE_ENVIRONMENT
-        status["masked_dsn"] = mask(dsn)
+            status = {"configured": True, "connected": False, "error": str(exc)}
+        status["from_environment"] = status.get("dsn_source") == SOURCE_ENVIRONMENT
         return status

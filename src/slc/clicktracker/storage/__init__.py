@@ -1,11 +1,15 @@
-"""Where hits are kept: PostgreSQL, with a local spool as safety net."""
+"""Where hits are kept: PostgreSQL, with a local spool as safety net.
 
-from slc.clicktracker.storage.postgresql import LogRow
+Usable without Zope. The Zope side reaches it through the ``IClickStorage``
+utility (``storage.utility``), never through these classes directly.
+"""
+
+from slc.clicktracker.interfaces import StorageError
 from slc.clicktracker.storage.postgresql import PostgresqlStorage
-from slc.clicktracker.storage.postgresql import StorageError
-from slc.clicktracker.storage.visits import ClickRow
-from slc.clicktracker.storage.visits import VisitResult
-from slc.clicktracker.storage.visits import VisitRow
+from slc.clicktracker.storage.rows import ClickRow
+from slc.clicktracker.storage.rows import LogRow
+from slc.clicktracker.storage.rows import VisitResult
+from slc.clicktracker.storage.rows import VisitRow
 
 
 __all__ = [

@@ -1,11 +1,20 @@
 """Create and upgrade the PostgreSQL schema from ``sql/`` shipped in the package.
 
-``db.sql`` creates version 1 (and is harmless to load again); every later
-change is a numbered script ``sql/upgrades/NNNN[_what].sql`` whose number is
-the version it produces.
+Two kinds of SQL, kept apart so that each function is written down once:
+
+``sql/migrations/NNNN[_what].sql``
+    Tables, indexes and data changes. Each runs once, in numeric order; its
+    number is the schema version it produces (``0001`` creates the schema).
+``sql/db.sql``
+    Every stored function as it is now (``CREATE OR REPLACE``), loaded after
+    the migrations on every setup.
+
+``setup()`` does both, each step in its own transaction under one advisory
+lock, so that Zope instances starting together take turns.
 """
 
 from pathlib import Path
+from slc.clicktracker.interfaces import StorageError
 import re
 
 
@@ -13,29 +22,44 @@ import re
 # wheels carry real copies.
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 DB_SQL = SQL_DIR / "db.sql"
-UPGRADES_DIR = SQL_DIR / "upgrades"
+MIGRATIONS_DIR = SQL_DIR / "migrations"
 
-# Same key as in db.sql: serialises concurrent setups of one database.
+# Taken by every transaction of setup(): concurrent setups of one database
+# (several Zope instances starting) take turns instead of racing.
 LOCK_KEY = 5183390712
 
-UPGRADE_NAME = re.compile(r"^(\d{4})(?:_[\w-]*)?\.sql$")
+MIGRATION_NAME = re.compile(r"^(\d{4})(?:_[\w-]*)?\.sql$")
+
+# An upsert: right after 0001 has created the table it holds no row yet.
+BUMP = (
+    "INSERT INTO clicktracker.schema_version (version) VALUES (%s) "
+    "ON CONFLICT (singleton) DO UPDATE SET version = EXCLUDED.version"
+)
 
 
-def upgrades(directory=UPGRADES_DIR):
-    """[(version, path)] of the upgrade scripts in ``directory``, in order."""
+class SchemaTooNew(StorageError):
+    """The database was set up by a newer version of the add-on.
+
+    A StorageError, so the control panel shows its message as it shows any
+    other reason a setup failed.
+    """
+
+
+def migrations(directory=MIGRATIONS_DIR):
+    """[(version, path)] of the migration scripts in ``directory``, in order."""
     found = {}
     directory = Path(directory)
     if not directory.is_dir():
         return []
     for path in directory.iterdir():
-        match = UPGRADE_NAME.match(path.name)
+        match = MIGRATION_NAME.match(path.name)
         if not match:
             continue
         number = int(match.group(1))
-        if number < 2:
-            raise ValueError(f"{path}: upgrades start at 0002 (db.sql is 1)")
+        if number < 1:
+            raise ValueError(f"{path}: migrations start at 0001")
         if number in found:
-            raise ValueError(f"two upgrades for version {number}: {path}")
+            raise ValueError(f"two migrations for version {number}: {path}")
         found[number] = path
     return sorted(found.items())
 
@@ -50,33 +74,46 @@ def read_version(cursor):
     return row[0] if row else None
 
 
-def setup(conn, db_sql=DB_SQL, upgrades_dir=UPGRADES_DIR):
-    """Load ``db.sql``, then apply every newer upgrade; returns the version.
+def setup(conn, db_sql=DB_SQL, migrations_dir=MIGRATIONS_DIR):
+    """Apply every migration above the recorded version, then load ``db.sql``.
 
+    Returns the schema version. Raises ``SchemaTooNew`` (and changes nothing)
+    when the database is at a version newer than the newest migration here.
     ``conn`` is a psycopg2 connection; it is left in autocommit mode.
     """
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        # db.sql brings its own BEGIN/COMMIT (so psql -f is atomic too).
-        cur.execute(Path(db_sql).read_text(encoding="utf-8"))
+    steps = migrations(migrations_dir)
+    if not steps:
+        raise ValueError(f"no migrations in {migrations_dir}")
+    newest = steps[-1][0]
     conn.autocommit = False
     try:
-        for number, path in upgrades(upgrades_dir):
+        # One transaction per migration: a failing one leaves the database
+        # at the previous version, with the earlier ones kept.
+        for number, path in steps:
             with conn.cursor() as cur:
                 cur.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
                 # Read under the lock: another instance may have just done it.
-                if read_version(cur) >= number:
+                if (read_version(cur) or 0) >= number:
                     conn.rollback()
                     continue
                 cur.execute(path.read_text(encoding="utf-8"))
-                cur.execute(
-                    "UPDATE clicktracker.schema_version SET version = %s", (number,)
-                )
+                cur.execute(BUMP, (number,))
             conn.commit()
+        with conn.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+            version = read_version(cur)
+            # Our functions may use tables or columns that a newer add-on
+            # dropped or changed: leave the newer ones in place.
+            if version > newest:
+                raise SchemaTooNew(
+                    f"the database has clicktracker schema version {version}, "
+                    f"newer than this add-on knows ({newest}); upgrade the add-on"
+                )
+            cur.execute(Path(db_sql).read_text(encoding="utf-8"))
+        conn.commit()
     except BaseException:
         conn.rollback()
         raise
     finally:
         conn.autocommit = True
-    with conn.cursor() as cur:
-        return read_version(cur)
+    return version

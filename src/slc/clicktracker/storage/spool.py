@@ -11,28 +11,15 @@ own appends and deletes. Only one Spool object at a time writes to a file
 (the storage utility closes the old one before it opens a new one).
 """
 
-from collections import namedtuple
 from datetime import datetime
+from slc.clicktracker.storage.hits import FIELDS
+from slc.clicktracker.storage.hits import Hit
 import logging
 import sqlite3
 import threading
 
 
 logger = logging.getLogger("slc.clicktracker")
-
-# One hit, already cleaned; ``at`` is an aware datetime. A hit logged inside
-# a visit (logVisit) has ``new_visit_id`` set: the id a visit it starts gets.
-# The visit fields default to None so a plain hit is built as before.
-VISIT_FIELDS = (
-    "visit_id",
-    "new_visit_id",
-    "user_agent",
-    "is_bot",
-    "idle_timeout",
-    "max_age",
-)
-FIELDS = ("at", "member", "path", "url", "uid", "referrer", "title", *VISIT_FIELDS)
-Hit = namedtuple("Hit", FIELDS, defaults=(None,) * len(VISIT_FIELDS))
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS hits (

@@ -1,9 +1,7 @@
 """Keep recorded paths in step when content is renamed or moved."""
 
 from Acquisition import aq_base
-from slc.clicktracker.interfaces import IClickStorage
-from slc.clicktracker.interfaces import IClickStorageAdmin
-from zope.component import queryUtility
+from slc.clicktracker.storage.utility import admin_storage
 import logging
 import transaction
 
@@ -40,8 +38,8 @@ def _move_after_commit(committed, old_path, new_path):
     if not committed:
         return
     try:
-        storage = queryUtility(IClickStorage)
-        if IClickStorageAdmin.providedBy(storage):
+        storage = admin_storage()
+        if storage is not None:
             storage.move(old_path, new_path)
     except Exception:
         # The move already happened in Plone; failing here must not be the

@@ -1,12 +1,7 @@
 """The IClickStorage utility: a PostgresqlStorage configured at call time.
 
-The DSN is looked up on every call, so a change in the control panel (or of
-the environment) takes effect without a restart:
-
-1. the environment variable ``SLC_CLICKTRACKER_DSN`` when it is non-empty
-   (keeps passwords out of the ZODB);
-2. else the registry record ``slc.clicktracker.dsn`` of the current site;
-3. else nothing: hits are only spooled, and replayed once a DSN is set.
+The DSN is looked up on every call (``dsn.effective_dsn``), so a change in
+the control panel (or of the environment) takes effect without a restart.
 
 The spool (an SQLite file that keeps hits while PostgreSQL is unreachable or
 not configured) is ``SLC_CLICKTRACKER_SPOOL`` when set, else
@@ -15,16 +10,23 @@ not configured) is ``SLC_CLICKTRACKER_SPOOL`` when set, else
 
 Connection pools belong to a process, not to a ZODB connection, so storages
 live in a module-level dict shared by all threads.
+
+Views and other Zope code get the storage through ``click_storage()``,
+``visit_storage()`` and ``admin_storage()`` here: one path from the UI to
+the storage.
 """
 
 from App.config import getConfiguration
 from pathlib import Path
-from plone.registry.interfaces import IRegistry
 from slc.clicktracker.interfaces import IClickStorage
 from slc.clicktracker.interfaces import IClickStorageAdmin
 from slc.clicktracker.interfaces import IVisitStorage
-from slc.clicktracker.storage import PostgresqlStorage
-from slc.clicktracker.storage import StorageError
+from slc.clicktracker.interfaces import StorageError
+from slc.clicktracker.interfaces import StorageNotConfigured
+from slc.clicktracker.storage.dsn import NOT_CONFIGURED
+from slc.clicktracker.storage.dsn import effective_dsn
+from slc.clicktracker.storage.dsn import mask
+from slc.clicktracker.storage.postgresql import PostgresqlStorage
 from zope.component import queryUtility
 from zope.interface import implementer
 import functools
@@ -36,48 +38,34 @@ import threading
 
 logger = logging.getLogger(__name__)
 
-ENV_DSN = "SLC_CLICKTRACKER_DSN"
 ENV_SPOOL = "SLC_CLICKTRACKER_SPOOL"
-RECORD = "slc.clicktracker.dsn"
 SPOOL_NAME = "clicktracker-spool.sqlite"
-
-SOURCE_ENVIRONMENT = "environment"
-SOURCE_REGISTRY = "registry"
-
-NOT_CONFIGURED = (
-    "No database is configured: set the connection string (DSN) in Site Setup "
-    f"-> Click tracker settings, or the environment variable {ENV_DSN}."
-)
 
 _storages = {}  # (dsn, spool path) -> PostgresqlStorage
 _lock = threading.Lock()
 
 
-def registry_dsn():
-    """The DSN stored in the current site's registry, or "".
-
-    Outside a site (no registry utility) or before the add-on is installed
-    (no record) this is simply "", never an error.
-    """
-    # The registry itself, not plone.api: this runs for every hit.
-    registry = queryUtility(IRegistry)
-    value = registry.get(RECORD) if registry is not None else None
-    return (value or "").strip()
+# -- what views use -------------------------------------------------------------
 
 
-def environment_dsn():
-    return os.environ.get(ENV_DSN, "").strip()
+def click_storage():
+    """The registered IClickStorage utility, or None."""
+    return queryUtility(IClickStorage)
 
 
-def effective_dsn():
-    """``(dsn, source)``: the DSN in use and where it came from (or None)."""
-    dsn = environment_dsn()
-    if dsn:
-        return dsn, SOURCE_ENVIRONMENT
-    dsn = registry_dsn()
-    if dsn:
-        return dsn, SOURCE_REGISTRY
-    return "", None
+def visit_storage():
+    """The click storage when it offers visits (IVisitStorage), else None."""
+    storage = queryUtility(IClickStorage)
+    return storage if IVisitStorage.providedBy(storage) else None
+
+
+def admin_storage():
+    """The click storage when it offers administration, else None."""
+    storage = queryUtility(IClickStorage)
+    return storage if IClickStorageAdmin.providedBy(storage) else None
+
+
+# -- the process-wide storages --------------------------------------------------
 
 
 def spool_path():
@@ -140,37 +128,47 @@ def close_all():
 
 @implementer(IClickStorage, IClickStorageAdmin, IVisitStorage)
 class ConfiguredStorage:
-    """Delegates to the PostgresqlStorage for the DSN configured right now."""
+    """Delegates to the PostgresqlStorage for the DSN configured right now.
+
+    Writes: another thread may switch the DSN and close the storage (and its
+    spool) while a hit is on its way; then the storage configured now takes
+    the hit (``_retry``).
+    """
 
     def storage(self):
         dsn, _source = effective_dsn()
         return get_storage(dsn, spool_path())
 
-    def _write(self, method, *args, **kw):
-        # Another thread may switch the DSN and close the storage (and its
-        # spool) under us: then the current storage takes the hit.
-        storage = self.storage()
-        try:
-            result = getattr(storage, method)(*args, **kw)
-        except StorageError:
-            current = self.storage()
-            if current is storage:
-                raise
-            return getattr(current, method)(*args, **kw)
-        if not getattr(result, "stored", result):
-            current = self.storage()
-            if current is not storage:
-                return getattr(current, method)(*args, **kw)
-        return result
+    def _switched(self, storage):
+        """The storage configured now, when it is not ``storage``; else None."""
+        current = self.storage()
+        return current if current is not storage else None
 
     def logAccess(self, member, path, url, **kw):
+        storage = self.storage()
         try:
-            return self._write("logAccess", member, path, url, **kw)
+            stored = storage.logAccess(member, path, url, **kw)
         except StorageError:
-            return False
+            stored = False
+        if not stored and (current := self._switched(storage)) is not None:
+            try:
+                return current.logAccess(member, path, url, **kw)
+            except StorageError:
+                return False
+        return stored
 
-    def logVisit(self, member, path, url, visit_id=None, **kw):
-        return self._write("logVisit", member, path, url, visit_id, **kw)
+    def log_visit(self, member, path, url, visit_id=None, **kw):
+        storage = self.storage()
+        try:
+            result = storage.log_visit(member, path, url, visit_id, **kw)
+        except StorageError:
+            current = self._switched(storage)
+            if current is None:
+                raise
+            return current.log_visit(member, path, url, visit_id, **kw)
+        if not result.stored and (current := self._switched(storage)) is not None:
+            return current.log_visit(member, path, url, visit_id, **kw)
+        return result
 
     def getLog(self, prefix, order_by=None, order_reverse=False, **kw):
         return self.storage().getLog(
@@ -183,6 +181,7 @@ class ConfiguredStorage:
         spool = spool_path()
         status = dict(get_storage(dsn, spool).status())
         status["dsn_source"] = source
+        status["masked_dsn"] = mask(dsn)
         status["spool_path"] = spool
         if not dsn:
             status["error"] = status.get("error") or NOT_CONFIGURED
@@ -195,7 +194,7 @@ class ConfiguredStorage:
         """
         dsn, _source = effective_dsn()
         if not dsn:
-            raise StorageError(NOT_CONFIGURED)
+            raise StorageNotConfigured(NOT_CONFIGURED)
         return get_storage(dsn, spool_path()).setup_database()
 
     def move(self, old_path, new_path):
@@ -204,17 +203,17 @@ class ConfiguredStorage:
     def replay(self):
         return self.storage().replay()
 
-    def getVisits(self, **kw):
-        return self.storage().getVisits(**kw)
+    def get_visits(self, **kw):
+        return self.storage().get_visits(**kw)
 
-    def countVisits(self, **kw):
-        return self.storage().countVisits(**kw)
+    def count_visits(self, **kw):
+        return self.storage().count_visits(**kw)
 
-    def getVisit(self, visit_id):
-        return self.storage().getVisit(visit_id)
+    def get_visit(self, visit_id):
+        return self.storage().get_visit(visit_id)
 
-    def getClickstream(self, visit_id):
-        return self.storage().getClickstream(visit_id)
+    def get_clickstream(self, visit_id):
+        return self.storage().get_clickstream(visit_id)
 
     def purge(self, keep_days, batch_size=5000):
         return self.storage().purge(keep_days, batch_size=batch_size)

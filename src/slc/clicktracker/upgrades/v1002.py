@@ -1,9 +1,7 @@
 """1001 -> 1002: bring the tracking database to the schema with visits."""
 
-from slc.clicktracker.interfaces import IClickStorage
-from slc.clicktracker.interfaces import IClickStorageAdmin
-from slc.clicktracker.storage import StorageError
-from zope.component import queryUtility
+from slc.clicktracker.interfaces import StorageError
+from slc.clicktracker.storage.utility import admin_storage
 import logging
 
 
@@ -13,8 +11,8 @@ logger = logging.getLogger("slc.clicktracker")
 def upgrade_database(context):
     # Visit hits wait in the spool until the database has schema 2. A
     # database that is away now is upgraded later from the control panel.
-    storage = queryUtility(IClickStorage)
-    if not IClickStorageAdmin.providedBy(storage):
+    storage = admin_storage()
+    if storage is None:
         return
     try:
         version = storage.setup_database()

@@ -1,17 +1,34 @@
-"""Hide and restore the secrets inside a libpq connection string.
+"""The connection string (DSN): where it comes from, and its secrets.
 
-The control panel never sends a stored password back to the browser: it shows
+Where: ``effective_dsn()`` is the environment variable ``SLC_CLICKTRACKER_DSN``
+when it is non-empty (keeps passwords out of the ZODB), else the registry
+record ``slc.clicktracker.dsn`` of the current site, else nothing.
+
+Secrets: the control panel never sends a stored password back to the browser: it shows
 the DSN with every secret replaced by ``MASK`` and, when the form comes back
 with ``MASK`` still in place, puts the stored secret back. Both libpq syntaxes
 are handled: keyword/value (``host=db password='s e\\'cret'``) and URI
 (``postgresql://user:secret@db/name?sslpassword=x``).
 
-Pure Python on purpose, so it is unit-tested without Zope.
+The masking functions are pure Python, so they are unit-tested without Zope.
 """
 
+from slc.clicktracker.settings import DSN_RECORD
 from urllib.parse import quote
 from urllib.parse import unquote
+import os
 import re
+
+
+ENV_DSN = "SLC_CLICKTRACKER_DSN"
+
+SOURCE_ENVIRONMENT = "environment"
+SOURCE_REGISTRY = "registry"
+
+NOT_CONFIGURED = (
+    "No database is configured: set the connection string (DSN) in Site Setup "
+    f"-> Click tracker settings, or the environment variable {ENV_DSN}."
+)
 
 
 MASK = "********"
@@ -146,3 +163,49 @@ def scrub(message, dsn):
             if text:
                 message = message.replace(text, MASK)
     return message
+
+
+# -- where the DSN comes from ---------------------------------------------------
+
+
+def registry_dsn():
+    """The DSN stored in the current site's registry, or "".
+
+    Outside a site (no registry utility) or before the add-on is installed
+    (no record) this is simply "", never an error.
+    """
+    from plone.registry.interfaces import IRegistry
+    from zope.component import queryUtility
+
+    # The registry itself, not plone.api: this runs for every hit.
+    registry = queryUtility(IRegistry)
+    value = registry.get(DSN_RECORD) if registry is not None else None
+    return (value or "").strip()
+
+
+def environment_dsn():
+    return os.environ.get(ENV_DSN, "").strip()
+
+
+def effective_dsn():
+    """``(dsn, source)``: the DSN in use and where it came from (or None)."""
+    dsn = environment_dsn()
+    if dsn:
+        return dsn, SOURCE_ENVIRONMENT
+    dsn = registry_dsn()
+    if dsn:
+        return dsn, SOURCE_REGISTRY
+    return "", None
+
+
+def connection_problem(dsn, timeout=2):
+    """Why ``dsn`` cannot be used (secrets masked), or None when it connects."""
+    import psycopg2
+
+    try:
+        conn = psycopg2.connect(dsn, connect_timeout=timeout)
+    except psycopg2.Error as exc:
+        # libpq may quote parts of the DSN in its message.
+        return scrub(str(exc).strip(), dsn) or exc.__class__.__name__
+    conn.close()
+    return None

@@ -2,7 +2,7 @@
 
 Use it for your own storage::
 
-    from slc.clicktracker.storage.contract import ClickStorageContract
+    from slc.clicktracker.testing.contract import ClickStorageContract
     import pytest
 
     class TestMyStorage(ClickStorageContract):

@@ -1,5 +1,12 @@
-"""Registry-backed settings of the click tracker."""
+"""The add-on's settings: the registry schema, record names, and one reader.
 
+The records live in plone.registry under ``slc.clicktracker.<field>`` (the
+control panel edits them; a policy product may set them in its own
+``registry.xml``). Code reads them through ``read()``, never by record name
+elsewhere; its defaults are the schema's, so they are written down once.
+"""
+
+from collections import namedtuple
 from slc.clicktracker import _
 from slc.clicktracker import bots
 from zope import schema
@@ -9,6 +16,8 @@ from zope.schema.vocabulary import SimpleTerm
 from zope.schema.vocabulary import SimpleVocabulary
 import re
 
+
+PREFIX = "slc.clicktracker"
 
 DEFAULT_COOKIE_NAME = "__ct_visit"
 # A subset of RFC 6265's cookie-name that needs no quoting anywhere.
@@ -178,4 +187,72 @@ class IClickTrackerSettings(Interface):
         required=True,
         default=0,
         min=0,
+    )
+
+
+def record_name(field):
+    """The registry record of schema field ``field``."""
+    return f"{PREFIX}.{field}"
+
+
+DSN_RECORD = record_name("dsn")
+
+# Times in seconds (the registry keeps minutes); bot_patterns is a tuple of
+# "Name: regex" lines, or None for the built-in list.
+Settings = namedtuple(
+    "Settings",
+    "track_anonymous cookie_name idle_timeout max_age bot_patterns "
+    "bot_callbacks retention_days",
+)
+
+_FIELDS = IClickTrackerSettings
+DEFAULTS = Settings(
+    track_anonymous=_FIELDS["track_anonymous"].default,
+    cookie_name=_FIELDS["visit_cookie_name"].default,
+    idle_timeout=60 * _FIELDS["idle_timeout"].default,
+    max_age=60 * _FIELDS["max_visit_age"].default,
+    bot_patterns=None,
+    bot_callbacks=_FIELDS["bot_callbacks"].default,
+    retention_days=_FIELDS["retention_days"].default,
+)
+_RECORDS = tuple(
+    (record_name(field), default)
+    for field, default in (
+        ("track_anonymous", DEFAULTS.track_anonymous),
+        ("visit_cookie_name", DEFAULTS.cookie_name),
+        ("idle_timeout", DEFAULTS.idle_timeout // 60),
+        ("max_visit_age", DEFAULTS.max_age // 60),
+        ("bot_patterns", None),
+        ("bot_callbacks", DEFAULTS.bot_callbacks),
+        ("retention_days", DEFAULTS.retention_days),
+    )
+)
+
+
+def read():
+    """The current site's ``Settings``; ``DEFAULTS`` outside a site.
+
+    A missing record (the add-on not installed, or installed before the
+    record existed) reads as its default. Runs on every page and hit, so it
+    asks the registry utility directly rather than through plone.api.
+    """
+    from plone.registry.interfaces import IRegistry
+    from zope.component import queryUtility
+
+    registry = queryUtility(IRegistry)
+    if registry is None:
+        return DEFAULTS
+    values = []
+    for name, default in _RECORDS:
+        value = registry.get(name)
+        values.append(default if value is None else value)
+    track_anonymous, cookie, idle, max_age, patterns, callbacks, days = values
+    return Settings(
+        track_anonymous=bool(track_anonymous),
+        cookie_name=cookie,
+        idle_timeout=60 * idle,
+        max_age=60 * max_age,
+        bot_patterns=None if patterns is None else tuple(patterns),
+        bot_callbacks=callbacks,
+        retention_days=days,
     )

@@ -1,9 +1,9 @@
-"""Visits: the signed visit cookie, the visit settings and the clock.
+"""The visit cookie: it carries a signed visit id; and the visits' clock.
 
 The server chooses visit ids (the storage's ``VisitResult.visit_id``); the
 browser only carries them back in a cookie whose value is
 ``<visit id>.<base64url HMAC-SHA256>``. The HMAC key is a secret of the
-site's plone.keyring ring ``_system``, as for page tokens (``token.py``);
+site's plone.keyring ring ``_system``, as for page tokens (``tokens.py``);
 every key still on the ring verifies, so a key rotation does not end visits.
 The MAC covers a purpose label and the site key as well as the id, so a page
 token's signature, or a cookie of another site on the same host, never
@@ -14,10 +14,8 @@ address (somebody is forging or mangling cookies) and the hit starts a new
 visit.
 """
 
-from collections import namedtuple
 from datetime import UTC
 from datetime import datetime
-from slc.clicktracker import token
 import base64
 import binascii
 import hashlib
@@ -33,14 +31,6 @@ PURPOSE = "slc.clicktracker visit v1"
 VISIT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MAX_COOKIE_LENGTH = 200
 
-PREFIX = "slc.clicktracker."
-Settings = namedtuple(
-    "Settings",
-    "cookie_name idle_timeout max_age bot_callbacks retention_days",
-)
-# Seconds; the registry keeps minutes (see controlpanel/settings.py).
-DEFAULTS = Settings("__ct_visit", 20 * 60, 300 * 60, "drop", 0)
-
 
 class VisitCookieError(ValueError):
     """A visit cookie was refused; the message says why."""
@@ -52,28 +42,6 @@ def now():
     The one clock of visits: tests replace it (monkeypatch) to let time pass.
     """
     return datetime.now(UTC)
-
-
-def settings():
-    """The site's visit ``Settings`` (timeouts in seconds); defaults outside a site."""
-    from plone.registry.interfaces import IRegistry
-    from zope.component import queryUtility
-
-    registry = queryUtility(IRegistry)
-    if registry is None:
-        return DEFAULTS
-
-    def get(name, default):
-        value = registry.get(PREFIX + name)
-        return default if value is None else value
-
-    return Settings(
-        cookie_name=get("visit_cookie_name", DEFAULTS.cookie_name),
-        idle_timeout=60 * get("idle_timeout", DEFAULTS.idle_timeout // 60),
-        max_age=60 * get("max_visit_age", DEFAULTS.max_age // 60),
-        bot_callbacks=get("bot_callbacks", DEFAULTS.bot_callbacks),
-        retention_days=get("retention_days", DEFAULTS.retention_days),
-    )
 
 
 # -- signing, pure -------------------------------------------------------------
@@ -116,14 +84,14 @@ def verify(keys, site, value):
 # -- Plone side ---------------------------------------------------------------
 
 
-def read_cookie(request, signing, config=None):
+def read_cookie(request, signing, config):
     """The verified visit id of ``request``'s visit cookie, or None.
 
-    ``signing`` is the site's ``token.Signing``. None also when there is no
-    cookie; a cookie that does not verify is logged as a WARNING with the
-    client's address.
+    :param signing: the site's ``tokens.Signing``.
+    :param config: the site's ``settings.Settings`` (the cookie's name).
+    :returns: None also when there is no cookie; a cookie that does not
+        verify is logged as a WARNING with the client's address.
     """
-    config = config or settings()
     value = request.cookies.get(config.cookie_name)
     if not value:
         return None
@@ -146,14 +114,12 @@ def client_address(request):
         return "unknown address"
 
 
-def set_cookie(request, visit_id, portal, signing=None, config=None):
+def set_cookie(request, visit_id, portal, signing, config):
     """Put ``visit_id``, signed, into the response's visit cookie.
 
     The cookie lives as long as a visit may (the maximum age), counted from
     when it is set; the callback sets it only when the visit id changes.
     """
-    config = config or settings()
-    signing = signing or token.site_signing(portal)
     secure = request.get("SERVER_URL", "").lower().startswith("https:")
     request.response.setCookie(
         config.cookie_name,
@@ -164,14 +130,3 @@ def set_cookie(request, visit_id, portal, signing=None, config=None):
         secure=secure,
         max_age=config.max_age,
     )
-
-
-def visit_storage(storage=None):
-    """The click storage (default: the utility) when it offers visits, else None."""
-    from slc.clicktracker.interfaces import IClickStorage
-    from slc.clicktracker.interfaces import IVisitStorage
-    from zope.component import queryUtility
-
-    if storage is None:
-        storage = queryUtility(IClickStorage)
-    return storage if IVisitStorage.providedBy(storage) else None

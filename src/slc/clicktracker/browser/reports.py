@@ -1,0 +1,207 @@
+"""What every report page shares: the time zone, the date window, names,
+times, batching, and one way to say that the storage could not answer.
+
+A report is never tracked itself (it marks its request ``IContentIsIgnored``).
+Subclasses set ``unreachable`` and ``broken`` to their own messages.
+"""
+
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
+from plone import api
+from Products.Five.browser import BrowserView
+from slc.clicktracker import _
+from slc.clicktracker.interfaces import IContentIsIgnored
+from slc.clicktracker.interfaces import StorageError
+from slc.clicktracker.interfaces import StorageNotConfigured
+from urllib.parse import urlsplit
+from ZODB.POSException import ConflictError
+from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfoNotFoundError
+from zope.interface import alsoProvides
+import logging
+
+
+logger = logging.getLogger("slc.clicktracker")
+
+BATCH_SIZE = 50
+
+NOT_CONFIGURED = _(
+    "No click tracker database is configured: a site administrator can set "
+    "it in Site Setup → Click tracker settings."
+)
+
+
+def site_timezone():
+    name = api.portal.get_registry_record("plone.portal_timezone", default=None)
+    if not name:
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        return UTC
+
+
+def is_http_url(url):
+    try:
+        return urlsplit(url).scheme.lower() in ("http", "https")
+    except ValueError:
+        return False
+
+
+def text_field(value):
+    """A form value as stripped text; "" for anything else (lists, files)."""
+    return value.strip() if isinstance(value, str) else ""
+
+
+class ReportView(BrowserView):
+    """Base of the report pages; call ``setup()`` first in ``__call__``."""
+
+    # What the report reads, for the server log.
+    what = "the report"
+
+    def unreachable(self, reason):
+        """The message shown when the storage failed with ``reason``."""
+        raise NotImplementedError
+
+    broken = None  # the message for any other failure; set by subclasses
+
+    def setup(self):
+        # A report is not a reading of the page it is about: never record it.
+        alsoProvides(self.request, IContentIsIgnored)
+        self.messages = []  # (kind, text): "error", "warning", "info"
+        self.failed = False
+        self.tz = site_timezone()
+
+    def fail(self, message):
+        self.failed = True
+        self.messages.append(("error", message))
+
+    def read(self, work, default):
+        """``work()``, or ``default`` with a message when the storage fails."""
+        if self.failed:
+            return default
+        try:
+            return work()
+        except ConflictError:
+            raise
+        except StorageNotConfigured:
+            self.fail(NOT_CONFIGURED)
+        except StorageError as exc:
+            # The storage's message has no secrets in it (see StorageError).
+            logger.warning("Cannot read %s: %s", self.what, exc)
+            self.fail(self.unreachable(" ".join(str(exc).split())))
+        except Exception:
+            logger.exception("Cannot read %s", self.what)
+            self.fail(self.broken)
+        return default
+
+    # -- the date window ---------------------------------------------------------
+
+    def read_window(self, nothing_matches):
+        """``since``/``until`` of the form: texts, days and aware datetimes.
+
+        Days are inclusive and in the site's time zone; ``until`` is the
+        midnight after its day. A date that cannot be read is reported and
+        ignored; ``nothing_matches`` is the warning for a reversed window.
+        """
+        form = self.request.form
+        self.since_text = text_field(form.get("since"))
+        self.until_text = text_field(form.get("until"))
+        since_day = self._parse_day(self.since_text, _("From"))
+        until_day = self._parse_day(self.until_text, _("To"))
+        if since_day and until_day and since_day > until_day:
+            self.messages.append(("warning", nothing_matches))
+        self.since = self._start_of(since_day)
+        self.until = self._start_of(until_day, days=1)
+
+    def _parse_day(self, text, label):
+        if not text:
+            return None
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            self.messages.append(
+                (
+                    "error",
+                    _(
+                        "msg_invalid_date",
+                        default="${label}: “${value}” is not a date; use the "
+                        "form YYYY-MM-DD. This limit was ignored.",
+                        mapping={"label": label, "value": text},
+                    ),
+                )
+            )
+            return None
+
+    def _start_of(self, day, days=0):
+        if day is None:
+            return None
+        try:
+            day = day + timedelta(days=days)
+        except OverflowError:
+            return None  # the day after 9999-12-31: no upper limit
+        return datetime.combine(day, time.min, tzinfo=self.tz)
+
+    def batch_start(self):
+        try:
+            return max(int(self.request.form.get("b_start", 0)), 0)
+        except (TypeError, ValueError):
+            return 0
+
+    # -- names and times ---------------------------------------------------------
+
+    def fullname(self, member):
+        """The member's full name, "" when unknown or deleted; cached per request."""
+        cache = self.__dict__.setdefault("_fullnames", {})
+        if member not in cache:
+            name = ""
+            try:
+                user = api.user.get(userid=member) if member else None
+            except ConflictError:
+                raise
+            except Exception:
+                # An odd id from the log must not break the report.
+                user = None
+            if user is not None:
+                name = user.getProperty("fullname", "") or ""
+            cache[member] = name
+        return cache[member]
+
+    def member_label(self, member):
+        name = self.fullname(member)
+        return f"{name} ({member})" if name else member
+
+    def _local(self, value):
+        if not isinstance(value, datetime):
+            return value
+        if value.utcoffset() is None:
+            # Storages record aware times; a naive one is taken to be UTC.
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(self.tz)
+
+    def format_time(self, value):
+        """``value`` in the site's long date-time format and time zone."""
+        if value is None:
+            return ""
+        value = self._local(value)
+        if not isinstance(value, datetime):
+            return str(value)
+        try:
+            return api.portal.get_localized_time(datetime=value, long_format=True)
+        except (ValueError, TypeError, AttributeError):
+            return value.strftime("%Y-%m-%d %H:%M")
+
+    def iso_time(self, value):
+        """``value`` for spreadsheets: "YYYY-MM-DD HH:MM:SS", site time zone."""
+        if value is None:
+            return ""
+        value = self._local(value)
+        if not isinstance(value, datetime):
+            return str(value)
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+
+    def timezone_name(self):
+        return getattr(self.tz, "key", None) or str(self.tz)

@@ -1,0 +1,5 @@
+"""Permission titles, as code checks them (the ids are in permissions.zcml,
+the default roles in profiles/default/rolemap.xml)."""
+
+MANAGE_TRACKING = "slc.clicktracker: Manage tracking"
+VIEW_ACCESS_LOG = "slc.clicktracker: View access log"

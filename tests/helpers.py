@@ -1,0 +1,40 @@
+"""Helpers of the whole suite (fixtures are in conftest.py)."""
+
+import psycopg2
+
+
+CHROMIUM = "/usr/bin/chromium"
+# Without these, Chromium keeps dialling Google's hosts, which this network refuses.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def login(page, portal_url, name, password):
+    """Log in through Plone's own login form, as a person would."""
+    page.goto(f"{portal_url}/login")
+    page.fill("#__ac_name", name)
+    page.fill("#__ac_password", password)
+    page.click("#buttons-login")
+    page.wait_for_load_state()
+    assert page.locator("#__ac_name").count() == 0, page.content()[:2000]
+
+
+def user_tables(dsn):
+    """How many tables the database at ``dsn`` holds outside the catalogs."""
+    conn = psycopg2.connect(dsn)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT count(*) FROM information_schema.tables "
+                "WHERE table_schema NOT IN ('pg_catalog', 'information_schema')"
+            )
+            return cur.fetchone()[0]
+    finally:
+        conn.close()
