@@ -18,7 +18,7 @@ $(STAMP): setup.py constraints.txt
 	@scripts/check-system.sh >/dev/null
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q -c constraints.txt pip setuptools wheel
-	$(PY) -m pip install -q -c constraints.txt -e '.[test,dev]'
+	$(PY) -m pip install -q -c constraints.txt -e '.[test,dev,site]'
 	touch $@
 
 .PHONY: install

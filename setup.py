@@ -57,10 +57,18 @@ setup(
             "zope.testbrowser",
         ],
         "dev": [
+            "i18ndude",
             "plone.recipe.zope2instance",
             "ruff",
             "zc.buildout",
             "zpretty",
+        ],
+        # The Plone site around the add-on (demo, tests, buildout): the
+        # Classic UI distribution, without which the Zope root offers no way
+        # to create a site. Which distribution a site uses is the site's
+        # choice, so it is no requirement of the add-on.
+        "site": [
+            "plone.classicui",
         ],
     },
     entry_points={

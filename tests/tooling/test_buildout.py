@@ -28,6 +28,8 @@ CHECK = """
 from Products.GenericSetup import profile_registry
 info = profile_registry.getProfileInfo("slc.clicktracker:default")
 print("PROFILE", info["title"])
+from plone.distribution.api import distribution
+print("DISTRIBUTIONS", *sorted(d.name for d in distribution.get_distributions()))
 """
 
 
@@ -66,6 +68,8 @@ def test_buildout_builds_a_serving_instance(tmp_path):
         timeout=300,
     )
     assert "PROFILE slc.clicktracker" in run.stdout, run.stdout + run.stderr
+    # The Zope root can create a Classic UI site, as on any Plone install.
+    assert "DISTRIBUTIONS classic" in run.stdout, run.stdout + run.stderr
 
     server = subprocess.Popen(
         [instance, "fg"],

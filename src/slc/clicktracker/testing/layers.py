@@ -5,6 +5,7 @@ the cluster (``cluster.CLUSTER``) is shared by the layers and by plain pytest
 fixtures so that one test run starts exactly one cluster.
 """
 
+from OFS.Application import AppInitializer
 from plone.app.contenttypes.testing import PLONE_APP_CONTENTTYPES_FIXTURE
 from plone.app.testing import FunctionalTesting
 from plone.app.testing import IntegrationTesting
@@ -12,7 +13,9 @@ from plone.app.testing import PloneSandboxLayer
 from plone.app.testing import applyProfile
 from plone.testing import Layer
 from plone.testing.zope import WSGI_SERVER_FIXTURE
+from plone.testing.zope import WSGIServer
 from slc.clicktracker.testing.cluster import CLUSTER
+from zope.configuration import xmlconfig
 
 
 class PostgresLayer(Layer):
@@ -60,4 +63,44 @@ FUNCTIONAL_TESTING = FunctionalTesting(
 )
 ACCEPTANCE_TESTING = FunctionalTesting(
     bases=(FIXTURE, WSGI_SERVER_FIXTURE), name="slc.clicktracker:Acceptance"
+)
+
+
+# What Products.CMFPlone does in a real instance, and test layers switch off.
+AUTOINCLUDE = """
+<configure xmlns="http://namespaces.zope.org/zope">
+  <include package="plone.autoinclude" file="meta.zcml" />
+  <autoIncludePlugins target="plone" file="meta.zcml" />
+  <autoIncludePlugins target="plone" file="configure.zcml" />
+  <autoIncludePluginsOverrides target="plone" file="overrides.zcml" />
+</configure>
+"""
+
+
+class InstalledPluginsLayer(PloneSandboxLayer):
+    """The ZCML of every Plone plugin installed, as a real instance loads it.
+
+    Shows the Zope root of the pinned set as a site administrator gets it
+    (plone.distribution's overview and the site distributions installed).
+    """
+
+    defaultBases = (FIXTURE,)
+
+    def setUpZope(self, app, configurationContext):
+        xmlconfig.string(AUTOINCLUDE, context=configurationContext)
+        # Zope's start-up gives the root its default view; Plone's overview
+        # replaces it (plone.testing's start-up leaves it out).
+        AppInitializer(app).install_root_view()
+
+
+INSTALLED_PLUGINS_FIXTURE = InstalledPluginsLayer()
+
+# A server of its own: a server's threads keep the component registry that
+# was current when they started, and the Zope root has no site to correct it.
+ZOPE_ROOT_SERVER = WSGIServer(
+    bases=(INSTALLED_PLUGINS_FIXTURE,), name="slc.clicktracker:ZopeRootServer"
+)
+
+ZOPE_ROOT_TESTING = FunctionalTesting(
+    bases=(ZOPE_ROOT_SERVER,), name="slc.clicktracker:ZopeRoot"
 )
