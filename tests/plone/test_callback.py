@@ -372,6 +372,6 @@ def test_callback_is_doomed(functional, tracked_content, monkeypatch):
     ],
 )
 def test_same_site(url, portal_url, ok):
-    from slc.clicktracker.browser.callback import same_site
+    from slc.clicktracker.browser.urls import same_site
 
     assert same_site(url, portal_url) is ok

@@ -112,6 +112,10 @@ def test_status_not_configured_shows_backlog(functional, owner_browser, panel_ur
     assert "Not initialised" in status_text(
         owner_browser, "clicktracker-schema-version"
     )
+    # How full the spool is, against its cap.
+    fill = status_text(owner_browser, "clicktracker-spool-fill")
+    assert fill.startswith("The spool is 0.0% full (0.0 MB of 64.0 MB;")
+    assert "0 hits wait for other databases" in fill
 
 
 def test_status_connected(functional, owner_browser, panel_url):
@@ -255,3 +259,73 @@ def test_listed_in_site_setup_addons(functional, owner_browser):
     owner_browser.open(f"{portal_url}/prefs_install_products_form")
     assert "slc.clicktracker" in owner_browser.contents
     assert "Click tracker settings" in owner_browser.contents
+
+
+# -- the status card: what to do next -------------------------------------------
+
+
+def status_card(browser):
+    return html.fromstring(browser.contents).get_element_by_id("clicktracker-status")
+
+
+def test_saving_dsn_of_empty_database_offers_initialise_now(
+    functional, owner_browser, panel_url
+):
+    owner_browser.open(panel_url)
+    dsn_widget(owner_browser).value = functional["pg_dsn"]
+    owner_browser.getControl("Save").click()
+    assert "Changes saved" in owner_browser.contents
+    schema = status_text(owner_browser, "clicktracker-schema-version")
+    assert "Not initialised" in schema
+    assert "not installed yet" not in owner_browser.contents
+    # Nothing to count in an empty database: a dash, not a blank.
+    assert status_text(owner_browser, "clicktracker-hits") == "-"
+    assert status_text(owner_browser, "clicktracker-documents") == "-"
+    # The button is in the status card, in a form with the CSRF token.
+    (form,) = status_card(owner_browser).xpath(".//form")
+    assert form.xpath(".//input[@name='_authenticator']/@value")[0]
+    assert form.xpath(".//button/text()") == ["Initialise now"]
+
+    owner_browser.getControl("Initialise now").click()
+    version = getUtility(IClickStorage).status()["schema_version"]
+    assert f"The database is ready (schema version {version})" in owner_browser.contents
+    assert status_text(owner_browser, "clicktracker-schema-version") == str(version)
+    assert "Initialise now" not in owner_browser.contents
+    assert user_tables(functional["pg_dsn"]) > 0
+
+
+def test_initialise_now_needs_authenticator(functional, owner_browser, panel_url):
+    set_dsn(functional["pg_dsn"])
+    owner_browser.handleErrors = True
+    owner_browser.raiseHttpErrors = False
+    owner_browser.post(panel_url, "form.buttons.setup_database=initialise")
+    assert owner_browser.headers["status"].startswith("403")
+    assert user_tables(functional["pg_dsn"]) == 0
+
+
+@pytest.mark.parametrize("state", ["connected", "unreachable"])
+def test_no_initialise_now_unless_the_database_is_empty(
+    functional, owner_browser, panel_url, state
+):
+    if state == "connected":
+        set_dsn(functional["pg_dsn"])
+        getUtility(IClickStorage).setup_database()
+    else:
+        set_dsn("host=127.0.0.1 port=1 dbname=x")
+    owner_browser.open(panel_url)
+    assert "Initialise now" not in owner_browser.contents
+    assert status_card(owner_browser).xpath(".//form") == []
+
+
+def test_not_configured_points_to_the_form_below(functional, owner_browser, panel_url):
+    owner_browser.open(panel_url)
+    connection = status_text(owner_browser, "clicktracker-connection")
+    assert connection.startswith("Not configured: enter the connection string (DSN)")
+    assert "below" in connection
+    # Not the storage's advice to go to the page this already is.
+    assert "Site Setup" not in status_card(owner_browser).text_content()
+    tree = html.fromstring(owner_browser.contents)
+    (link,) = tree.xpath('//*[@id="clicktracker-connection"]//a')
+    target = link.get("href")
+    assert target.startswith("#")
+    assert tree.xpath(f'//*[@id="{target[1:]}"]//*[@name="form.widgets.dsn"]')

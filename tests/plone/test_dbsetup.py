@@ -3,9 +3,11 @@
 from plone import api
 from plone.base.interfaces import INonInstallable
 from slc.clicktracker.interfaces import IClickStorage
+from slc.clicktracker.setuphandlers import DatabaseSetupFailed
 from tests.helpers import user_tables
 from zope.component import getAllUtilitiesRegisteredFor
 from zope.component import getUtility
+import pytest
 
 
 PROFILE = "slc.clicktracker:dbsetup"
@@ -54,22 +56,26 @@ def test_creates_schema_and_is_idempotent(integration, setup_tool):
     assert status["hits"] == 1
 
 
-def test_empty_dsn_gives_clear_message(integration, setup_tool):
+# A failed setup is a failed import: the step raises (portal_setup then
+# shows no "import done"), with the reason and no secrets in the message.
+
+
+def test_empty_dsn_fails_with_clear_reason(integration, setup_tool):
     set_dsn("")
-    result = run_profile(setup_tool)
-    message = result["messages"][STEP]
-    assert "Click tracker database not set up" in message
-    assert "No database is configured" in message
-    assert "Traceback" not in message
+    with pytest.raises(DatabaseSetupFailed) as failure:
+        run_profile(setup_tool)
+    assert "No database is configured" in str(failure.value)
 
 
-def test_unreachable_dsn_gives_clear_message(integration, setup_tool, pg_cluster):
+def test_unreachable_dsn_fails_with_clear_reason(integration, setup_tool, pg_cluster):
     # A port nothing listens on, in the cluster's socket directory.
-    set_dsn(f"host={pg_cluster.tmpdir} port=1 dbname=nowhere")
-    result = run_profile(setup_tool)
-    message = result["messages"][STEP]
-    assert "Click tracker database not set up" in message
-    assert "Traceback" not in message
+    set_dsn(f"host={pg_cluster.tmpdir} port=1 dbname=nowhere password=StepSecret4")
+    with pytest.raises(DatabaseSetupFailed) as failure:
+        run_profile(setup_tool)
+    reason = str(failure.value)
+    assert "nowhere" in reason or "port 1" in reason or "connect" in reason
+    assert "StepSecret4" not in reason
+    assert failure.value.__cause__ is None  # no driver error chained to it
 
 
 def test_other_profiles_leave_the_database_alone(integration, setup_tool):

@@ -4,6 +4,7 @@ from pathlib import Path
 from plone import api
 from slc.clicktracker.interfaces import IClickStorage
 from slc.clicktracker.interfaces import IClickTrackerLayer
+from slc.clicktracker.storage import schema
 from zope.component import getUtility
 import psycopg2
 import pytest
@@ -46,7 +47,7 @@ class TestInstall:
 
     def test_profile_version(self, setup_tool, package_name):
         assert setup_tool.getLastVersionForProfile(f"{package_name}:default") == (
-            "1003",
+            "1004",
         )
 
 
@@ -84,7 +85,7 @@ class TestUpgrade:
 
         setup_tool.upgradeProfile(profile)
 
-        assert setup_tool.getLastVersionForProfile(profile) == ("1003",)
+        assert setup_tool.getLastVersionForProfile(profile) == ("1004",)
         assert registry[f"{RECORD_PREFIX}track_anonymous"] is False
         roles = [
             r["name"]
@@ -108,10 +109,37 @@ def test_1002_to_1003_points_the_records_to_the_moved_schema(portal, setup_tool)
 
     setup_tool.upgradeProfile(profile)
 
-    assert setup_tool.getLastVersionForProfile(profile) == ("1003",)
+    assert setup_tool.getLastVersionForProfile(profile) == ("1004",)
     field = registry.records[f"{RECORD_PREFIX}idle_timeout"].field
     assert field.interfaceName == "slc.clicktracker.settings.IClickTrackerSettings"
     assert registry[f"{RECORD_PREFIX}idle_timeout"] == 45
+
+
+def test_1003_to_1004_upgrades_the_database(integration, setup_tool, tmp_path):
+    import shutil
+
+    dsn = integration["pg_dsn"]
+    # A database at schema version 2, as the add-on left it before 1004.
+    old = tmp_path / "migrations"
+    old.mkdir()
+    for number, path in schema.migrations():
+        if number <= 2:
+            shutil.copy(path, old)
+    conn = psycopg2.connect(dsn)
+    assert schema.setup(conn, migrations_dir=old) == 2
+    conn.close()
+    api.portal.set_registry_record("slc.clicktracker.dsn", dsn)
+    storage = getUtility(IClickStorage)
+    assert "upgrade the database" in storage.status()["error"]
+    profile = "slc.clicktracker:default"
+    setup_tool.setLastVersionForProfile(profile, "1003")
+
+    setup_tool.upgradeProfile(profile)
+
+    assert setup_tool.getLastVersionForProfile(profile) == ("1004",)
+    status = storage.status()
+    assert status["schema_version"] == schema.newest() and status["error"] is None
+    assert storage.logAccess("alice", "/plone/d", "http://nohost/plone/d")
 
 
 def test_1001_to_1002_upgrades_the_database(integration, setup_tool):
@@ -128,4 +156,4 @@ def test_1001_to_1002_upgrades_the_database(integration, setup_tool):
     setup_tool.upgradeProfile(profile)
 
     storage = getUtility(IClickStorage)
-    assert storage.status()["schema_version"] == 2
+    assert storage.status()["schema_version"] == schema.migrations()[-1][0]

@@ -8,6 +8,7 @@ from slc.clicktracker.interfaces import IClickStorageAdmin
 from slc.clicktracker.interfaces import IVisitStorage
 from slc.clicktracker.storage import PostgresqlStorage
 from slc.clicktracker.storage import StorageError
+from slc.clicktracker.storage import utility
 from slc.clicktracker.storage.dsn import ENV_DSN
 from slc.clicktracker.storage.dsn import effective_dsn
 from slc.clicktracker.storage.utility import ENV_SPOOL
@@ -120,7 +121,8 @@ def test_empty_environment_variable_is_unset(integration, storage, monkeypatch):
     assert effective_dsn() == (integration["pg_dsn"], "registry")
 
 
-def test_dsn_change_switches_pools(integration, storage, pg_dsn):
+def test_each_dsn_has_its_own_pool(integration, storage, pg_dsn):
+    # Sites of one instance may use different databases: both pools stay.
     set_dsn(integration["pg_dsn"])
     storage.setup_database()
     storage.logAccess("alice", "/plone/doc", "http://nohost/plone/doc")
@@ -131,13 +133,24 @@ def test_dsn_change_switches_pools(integration, storage, pg_dsn):
     storage.logAccess("bob", "/plone/doc", "http://nohost/plone/doc")
     assert storage.storage() is not first
     assert members(storage.getLog("/plone")) == [("bob", 1)]
-    # The old pool was closed, not left holding connections.
+
+    set_dsn(integration["pg_dsn"])
+    assert storage.storage() is first
+    assert members(storage.getLog("/plone")) == [("alice", 1)]
+    assert connections_to(integration["pg_dsn"]) <= first.pool.size
+
+
+def test_only_a_few_pools_stay_open(integration, storage, pg_dsn, monkeypatch):
+    monkeypatch.setattr(utility, "MAX_STORAGES", 1)
+    set_dsn(integration["pg_dsn"])
+    storage.setup_database()
+    first = storage.storage()
+    set_dsn(pg_dsn)
+    storage.setup_database()
+    # The oldest pool was closed, not left holding connections.
     with pytest.raises(StorageError, match="closed"):
         first.getLog("/plone")
     assert connections_to(integration["pg_dsn"]) == 0
-
-    set_dsn(integration["pg_dsn"])
-    assert members(storage.getLog("/plone")) == [("alice", 1)]
 
 
 def test_same_dsn_reuses_the_pool(integration, storage):

@@ -118,7 +118,9 @@ def test_manager_sees_the_read_in_tracking_tab_and_csv(page, live_site):
     table = page.locator("table").filter(has_text="Carol Chair")
     assert table.count() == 1
     assert LIVE_MEMBER in table.inner_text()
-    assert f"{portal_url}/meeting/minutes" in table.inner_text()
+    # One row per member and document by default: its title and path.
+    assert "Minutes" in table.inner_text()
+    assert "/plone/meeting/minutes" in table.inner_text()
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="CSV").first.click()
@@ -127,5 +129,11 @@ def test_manager_sees_the_read_in_tracking_tab_and_csv(page, live_site):
     # The manager's own view of the folder is a read too; Carol's is ours.
     carol = [row for row in rows[1:] if LIVE_MEMBER in row]
     assert len(carol) == 1
-    assert f"{portal_url}/meeting/minutes" in carol[0]
+    assert "/plone/meeting/minutes" in carol[0]
     assert "Carol Chair" in carol[0]
+
+    # The per-URL form shows the address it was read at.
+    page.get_by_role("link", name="One row per address (URL)").click()
+    page.wait_for_url("**per=url**")
+    table = page.locator("table").filter(has_text="Carol Chair")
+    assert f"{portal_url}/meeting/minutes" in table.inner_text()

@@ -95,7 +95,8 @@ def test_csv(functional, roles_site, logged, name, rights):
             browser.open(url)
         return
     browser.open(url)
-    assert [row[0] for row in csv_rows(browser)[1:]] == ["member"]
+    # User ID is the second column, as in the table (issue 11, item 12).
+    assert [row[1] for row in csv_rows(browser)[1:]] == ["member"]
 
 
 @pytest.mark.parametrize(("name", "rights"), MATRIX.items())

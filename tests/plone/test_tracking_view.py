@@ -285,7 +285,14 @@ def sort_log(storage):
 
 
 def test_log_shows_hits(manager, roles_site, sort_log):
+    # One row per member and document by default (issue 11, item 12) ...
     manager.open(f"{roles_site['folder'].absolute_url()}/@@tracking")
+    rows = {row["member"]: row for row in log_rows(manager)}
+    assert set(rows) == set(SORT_HITS)
+    assert "/plone/folder/doc-a" in rows["member"]["document"]
+    assert "url" not in rows["member"]
+    # ... and one per member and URL on request, as before.
+    manager.open(f"{roles_site['folder'].absolute_url()}/@@tracking?per=url")
     rows = {row["member"]: row for row in log_rows(manager)}
     assert set(rows) == set(SORT_HITS)
     member = rows["member"]
@@ -320,6 +327,7 @@ def expected_order(column):
             "member": member,
             "fullname": ROLE_USERS[member][0],
             "url": path,
+            "document": path,  # no titles: by path
             "count": len(days),
             "firstaccess": min(days),
             "lastaccess": max(days),
@@ -328,22 +336,31 @@ def expected_order(column):
     return sorted(SORT_HITS, key=value)
 
 
+# The per-document table (the default) has a Document column instead of the
+# URL; the per-URL table has both (issue 11, item 12).
 @pytest.mark.parametrize(
-    ("label", "column"),
+    ("label", "column", "per"),
     [
-        ("Name", "fullname"),
-        ("User ID", "member"),
-        ("URL", "url"),
-        ("Views", "count"),
-        ("First access", "firstaccess"),
-        ("Last access", "lastaccess"),
+        ("Name", "fullname", "document"),
+        ("User ID", "member", "document"),
+        ("Document", "document", "document"),
+        ("Views", "count", "document"),
+        ("First access", "firstaccess", "document"),
+        ("Last access", "lastaccess", "document"),
+        ("URL", "url", "url"),
+        ("Document", "document", "url"),
+        ("Views", "count", "url"),
     ],
 )
-def test_sort_by_clicking_column_headers(manager, roles_site, sort_log, label, column):
+def test_sort_by_clicking_column_headers(
+    manager, roles_site, sort_log, label, column, per
+):
     expected = expected_order(column)
     # Start sorted by another column: the current one's header flips the order.
     other = "lastaccess" if column == "member" else "member"
-    manager.open(f"{roles_site['folder'].absolute_url()}/@@tracking?sort_on={other}")
+    manager.open(
+        f"{roles_site['folder'].absolute_url()}/@@tracking?sort_on={other}&per={per}"
+    )
     click_header(manager, label)
     assert members(manager) == expected
     click_header(manager, label)
@@ -458,21 +475,37 @@ def test_csv_has_the_rows_of_the_page(manager, roles_site, storage):
         'attachment; filename="access-log-folder-'
     )
     header, *rows = csv_rows(manager)
-    assert header[:4] == ["User ID", "Full name", "URL", "Views"]
-    assert header[4:] == ["First access (UTC)", "Last access (UTC)"]
-    assert [(r[0], r[2], r[3]) for r in rows] == [
-        (r["member"], r["url"], r["count"]) for r in page_rows
+    # The table's columns in the table's order (issue 11, item 12).
+    assert header == [
+        "Name",
+        "User ID",
+        "Document",
+        "Path",
+        "Views",
+        "First access (UTC)",
+        "Last access (UTC)",
     ]
-    reader09 = next(r for r in rows if r[0] == "reader09")
-    assert reader09[3:] == ["1", "2024-03-01 12:00:00", "2024-03-01 12:00:00"]
+    assert [(r[1], r[3], r[4]) for r in rows] == [
+        (r["member"], "/plone/folder/doc", r["count"]) for r in page_rows
+    ]
+    reader09 = next(r for r in rows if r[1] == "reader09")
+    assert reader09[4:] == ["1", "2024-03-01 12:00:00", "2024-03-01 12:00:00"]
+    manager.open(url + "&per=url")
+    manager.getLink("Download as CSV").click()
+    header, *rows = csv_rows(manager)
+    assert header[:6] == ["Name", "User ID", "Document", "Path", "URL", "Views"]
+    assert [(r[1], r[4]) for r in rows] == [
+        (r["member"], "http://nohost/plone/folder/doc") for r in page_rows
+    ]
 
 
 def test_csv_cells_cannot_be_formulas(manager, roles_site, storage):
     hit(storage, "=cmd|'/C calc'!A0", "/plone/folder/doc", DAY, url="+1+1")
     hit(storage, "@SUM(A1)", "/plone/folder/doc", DAY, url="-2")
-    manager.open(f"{roles_site['folder'].absolute_url()}/@@tracking?format=csv")
+    folder = roles_site["folder"].absolute_url()
+    manager.open(f"{folder}/@@tracking?format=csv&per=url")
     _header, *rows = csv_rows(manager)
-    cells = {(r[0], r[2]) for r in rows}
+    cells = {(r[1], r[4]) for r in rows}  # User ID, URL
     assert cells == {("'=cmd|'/C calc'!A0", "'+1+1"), ("'@SUM(A1)", "'-2")}
 
 
@@ -480,7 +513,7 @@ def test_values_are_escaped(manager, roles_site, storage):
     evil = "http://nohost/plone/doc?<script>alert(1)</script>"
     hit(storage, "<b>bold</b>", "/plone/folder/doc", DAY, url=evil)
     hit(storage, "member", "/plone/folder/doc", DAY, url="javascript:alert(2)")
-    manager.open(f"{roles_site['folder'].absolute_url()}/@@tracking")
+    manager.open(f"{roles_site['folder'].absolute_url()}/@@tracking?per=url")
     assert "<script>alert(1)</script>" not in manager.contents
     assert "<b>bold</b>" not in manager.contents
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in manager.contents
@@ -562,8 +595,10 @@ def test_tuple_storage_without_time_windows(manager, roles_site, tuple_storage):
     assert tuple_storage.calls[-1] == ("/plone/folder", "member", False)
 
     manager.open(f"{url}?format=csv")
-    _header, *rows = csv_rows(manager)
+    header, *rows = csv_rows(manager)
+    # The table's columns in its order (issue 11, item 12): Name first.
+    assert header[:4] == ["Name", "User ID", "URL", "Views"]
     assert [r[:4] for r in rows] == [
-        ["editor", "Cy Editor", "http://nohost/plone/folder", "5"],
-        ["member", "Ada Member", "http://nohost/plone/folder/doc", "3"],
+        ["Cy Editor", "editor", "http://nohost/plone/folder", "5"],
+        ["Ada Member", "member", "http://nohost/plone/folder/doc", "3"],
     ]

@@ -4,6 +4,7 @@ from plone.app.testing import SITE_OWNER_NAME
 from plone.app.testing import SITE_OWNER_PASSWORD
 from slc.clicktracker.storage.utility import visit_storage
 from tests.helpers import login
+from tests.helpers import screenshots
 from tests.plone.helpers import LIVE_MEMBER
 from tests.plone.helpers import LIVE_PASSWORD
 import pytest
@@ -62,3 +63,49 @@ def test_one_visit_with_its_clickstream(page, live_site):
     assert reloads == ["0", "1"]
     titles = page.locator(".clickstream-row .title").all_inner_texts()
     assert titles == ["Minutes", "Agenda"]
+
+
+# Whether ``element`` scrolls sideways (its content is wider than it is).
+SCROLLS = "e => e.scrollWidth > e.clientWidth"
+
+
+def test_phone_scrolls_the_tables_not_the_page(page, live_site):
+    storage = visit_storage()
+    long = "https://search.example/?q=" + "board+meeting+minutes+" * 6
+    visit = storage.log_visit(
+        LIVE_MEMBER,
+        "/plone/meeting/minutes",
+        f"{live_site.absolute_url()}/meeting/minutes",
+        referrer=long,
+        title="Minutes",
+    ).visit_id
+    storage.log_visit(SITE_OWNER_NAME, "/plone/meeting", live_site.absolute_url())
+    transaction.commit()
+    portal_url = live_site.absolute_url()
+    login(page, portal_url, SITE_OWNER_NAME, SITE_OWNER_PASSWORD)
+    page.set_viewport_size({"width": 390, "height": 844})
+    pages = {
+        "visits": (f"{portal_url}/@@clicktracker-visits", "#visits-table"),
+        "clickstream": (
+            f"{portal_url}/@@clicktracker-clickstream?visit={visit}",
+            "#clickstream-table",
+        ),
+    }
+    for name, (url, table) in pages.items():
+        page.goto(url)
+        assert not page.evaluate(f"({SCROLLS})(document.documentElement)"), name
+        wrapper = page.locator(f"{table}-wrapper")
+        assert "table-responsive" in wrapper.get_attribute("class")
+        assert wrapper.evaluate(SCROLLS), name
+        crumbs = page.locator("#portal-breadcrumbs li").all_inner_texts()
+        assert crumbs[1:4] == ["Site Setup", "Click tracker settings", "Visits"], name
+        screenshots(page, name)
+    # The Zope admin (no Plone member) is named by the user id, and the
+    # visit that came from nowhere says so with a dash.
+    page.goto(pages["visits"][0])
+    admin = page.locator("#visits-table tr.visits-row").filter(has_text="—")
+    assert admin.locator(".fullname").inner_text() == SITE_OWNER_NAME
+    admin.get_by_role("link", name="Clickstream").click()
+    page.wait_for_url("**/@@clicktracker-clickstream?visit=*")
+    assert page.locator("#clickstream-visit .referrer").inner_text() == "—"
+    screenshots(page, "clickstream-no-referrer")

@@ -246,3 +246,75 @@ def test_database_unreachable(functional, manager):
     assert manager.headers["status"].startswith("200")
     assert "Visits cannot be read right now" in manager.contents
     assert "Secret9" not in manager.contents
+
+
+# -- wording, the way back, and names ------------------------------------------
+
+
+def test_one_page_or_more_pages(functional, manager, people, clock):
+    log(clock, "alice", "doc")
+    visit = log(clock, "bob", "doc")
+    log(clock, "bob", "other", visit)
+    manager.open(VISITS)
+    items = texts(manager, ".visits-active-item")
+    pages = {item.split(" (")[1].split(")")[0]: item.split(", ")[-1] for item in items}
+    assert pages == {"alice": "1 page", "bob": "2 pages"}
+
+
+def crumbs(browser):
+    tree = html.fromstring(browser.contents)
+    items = tree.cssselect("#portal-breadcrumbs li")
+    return [
+        (" ".join(li.text_content().split()), (li.xpath(".//a/@href") or [None])[0])
+        for li in items
+    ]
+
+
+def test_breadcrumbs_lead_through_site_setup(functional, manager, people, clock):
+    manager.open(VISITS)
+    assert crumbs(manager) == [
+        ("Home", PORTAL),
+        ("Site Setup", f"{PORTAL}/@@overview-controlpanel"),
+        ("Click tracker settings", f"{PORTAL}/@@clicktracker-controlpanel"),
+        ("Visits", None),
+    ]
+    assert manager.getLink(id="visits-settings-link").url == (
+        f"{PORTAL}/@@clicktracker-controlpanel"
+    )
+    visit = log(clock, "alice", "doc")
+    manager.open(f"{CLICKSTREAM}?visit={visit}")
+    assert crumbs(manager)[2:] == [
+        ("Click tracker settings", f"{PORTAL}/@@clicktracker-controlpanel"),
+        ("Visits", VISITS),
+        ("Clickstream", None),
+    ]
+
+
+def test_other_pages_keep_their_breadcrumbs(functional, manager, people):
+    manager.open(VISITS)
+    manager.open(f"{PORTAL}/@@search")
+    assert [text for text, _href in crumbs(manager)] == ["Home"]
+
+
+def test_empty_came_from_shows_a_dash(functional, manager, people, clock):
+    visit = log(clock, "alice", "doc")
+    manager.open(f"{CLICKSTREAM}?visit={visit}")
+    assert texts(manager, "#clickstream-visit .referrer") == ["—"]
+    manager.open(VISITS)
+    assert texts(manager, "#visits-table .referrer") == ["—"]
+
+
+def test_zope_admin_is_named_by_user_id(functional, manager, people, clock):
+    # SITE_OWNER_NAME is a user of the Zope root: no Plone member, no name.
+    visit = log(clock, SITE_OWNER_NAME, "doc")
+    manager.open(VISITS)
+    assert texts(manager, "#visits-table .fullname") == [SITE_OWNER_NAME]
+    manager.open(f"{CLICKSTREAM}?visit={visit}")
+    member = texts(manager, "#clickstream-visit .member")[0]
+    assert member == f"{SITE_OWNER_NAME} ({SITE_OWNER_NAME})"
+
+
+def test_deleted_member_still_has_no_name(functional, manager, people, clock):
+    log(clock, "gone", "doc")
+    manager.open(VISITS)
+    assert texts(manager, "#visits-table .fullname") == [""]

@@ -1,7 +1,6 @@
 """Fixtures shared by the Zope-free storage tests (helpers: helpers.py)."""
 
 from slc.clicktracker.storage import PostgresqlStorage
-from slc.clicktracker.testing.cluster import PostgresCluster
 import pytest
 
 
@@ -12,12 +11,3 @@ def storage(pg_dsn, tmp_path):
     storage.setup_database()
     yield storage
     storage.close()
-
-
-@pytest.fixture
-def cluster():
-    """A private cluster a test may stop and start (outages)."""
-    cluster = PostgresCluster()
-    cluster.start()
-    yield cluster
-    cluster.stop()

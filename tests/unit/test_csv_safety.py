@@ -52,3 +52,25 @@ def test_to_csv_protects_every_cell_and_round_trips():
         ["'=evil", 'http://x/"a",b'],
         ["bob", "'-2"],
     ]
+
+
+def test_every_cell_is_quoted():
+    text = to_csv(
+        ["User ID", "Views"],
+        [["x;=1+1", "a,b"], ['say "hi"', "two\nlines"], [3, None]],
+    )
+    assert text == (
+        '"User ID","Views"\r\n"x;=1+1","a,b"\r\n"say ""hi""","two\nlines"\r\n"3",""\r\n'
+    )
+
+
+# Spreadsheets split on the separator of the reader's locale, which need not
+# be a comma: a cell must stay whole, and harmless, with any of them.
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_no_formula_with_any_separator(delimiter):
+    values = ["x;=1+1", "y,+2", "z\t-3", "w|@SUM(A1)", 'q";=4', "=5"]
+    text = to_csv(["Value"], [[value] for value in values])
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    assert rows[1:] == [[safe_cell(value)] for value in values]
+    for (cell,) in rows:
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))

@@ -6,9 +6,11 @@ what a connection string means.
 
 from psycopg2.extensions import parse_dsn
 from slc.clicktracker.storage.dsn import MASK
+from slc.clicktracker.storage.dsn import destination
 from slc.clicktracker.storage.dsn import has_secret
 from slc.clicktracker.storage.dsn import mask
 from slc.clicktracker.storage.dsn import merge
+from slc.clicktracker.storage.dsn import same_target
 from slc.clicktracker.storage.dsn import scrub
 from slc.clicktracker.storage.dsn import secrets
 import pytest
@@ -80,13 +82,33 @@ def test_merge_of_masked_value_restores_secret(dsn, _expected):
 
 def test_merge_keeps_edits_around_the_mask():
     old = "host=db dbname=ct user=plone password='s e c'"
-    new = "host=other dbname=ct2 user=plone password=" + MASK
+    new = "host=db dbname=ct user=plone sslmode=require password=" + MASK
     assert parse_dsn(merge(new, old)) == {
-        "host": "other",
-        "dbname": "ct2",
+        "host": "db",
+        "dbname": "ct",
         "user": "plone",
+        "sslmode": "require",
         "password": "s e c",
     }
+
+
+@pytest.mark.parametrize(
+    "new",
+    [
+        "host=evil.example.org dbname=ct user=plone password=" + MASK,
+        "host=db port=6543 dbname=ct user=plone password=" + MASK,
+        "host=db dbname=other user=plone password=" + MASK,
+        "host=db dbname=ct user=someone password=" + MASK,
+        "hostaddr=203.0.113.9 dbname=ct user=plone password=" + MASK,
+        "service=elsewhere password=" + MASK,
+        f"postgresql://plone:{MASK}@evil.example.org/ct",
+    ],
+)
+def test_a_stored_password_never_goes_to_another_target(new):
+    old = "host=db dbname=ct user=plone password=secret"
+    merged = merge(new, old)
+    assert "secret" not in merged
+    assert merged == new
 
 
 def test_merge_takes_new_password_when_typed():
@@ -95,12 +117,28 @@ def test_merge_takes_new_password_when_typed():
 
 
 def test_merge_across_syntaxes():
-    old = "host=db password='a b/c@d'"
+    old = "host=db dbname=ct user=plone password='a b/c@d'"
     new = f"postgresql://plone:{MASK}@db/ct"
     assert parse_dsn(merge(new, old))["password"] == "a b/c@d"
     old = "postgresql://plone:it%27s@db/ct"
-    new = f"host=db password={MASK}"
+    new = f"host=db dbname=ct user=plone password={MASK}"
     assert parse_dsn(merge(new, old))["password"] == "it's"
+
+
+def test_same_target_ignores_everything_but_where_and_who():
+    assert same_target(
+        "host=db dbname=ct user=plone password=a sslmode=require",
+        "postgresql://plone:b@db/ct?application_name=x",
+    )
+    assert not same_target("host=db dbname=ct", "host=db dbname=ct user=plone")
+
+
+def test_destination_names_no_secret_and_ignores_the_password():
+    one = destination("host=db dbname=ct user=plone password=secret")
+    assert "secret" not in one and len(one) == 32
+    assert one == destination("postgresql://plone:other@db/ct")
+    assert one != destination("host=db2 dbname=ct user=plone password=secret")
+    assert destination("") == ""
 
 
 def test_merge_without_stored_secret_leaves_mask():

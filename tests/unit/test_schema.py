@@ -14,6 +14,8 @@ import threading
 
 
 DB_V1 = Path(__file__).parent / "data" / "db_v1.sql"
+# The version the shipped migrations reach.
+NEWEST = schema.migrations()[-1][0]
 
 CREATE_FUNCTION = re.compile(
     r"\bCREATE\s+(OR\s+REPLACE\s+)?FUNCTION\s+([\w.]+)", re.IGNORECASE
@@ -139,28 +141,31 @@ def test_version_unknown_before_setup(pg_dsn):
 
 
 def test_fresh_database_gets_the_newest_version(pg_dsn):
-    assert [number for number, _path in schema.migrations()] == [1, 2]
-    assert setup(pg_dsn) == 2
-    assert version(pg_dsn) == [(2,)]
+    assert [number for number, _path in schema.migrations()] == list(
+        range(1, NEWEST + 1)
+    )
+    assert setup(pg_dsn) == NEWEST
+    assert version(pg_dsn) == [(NEWEST,)]
     assert functions(pg_dsn) == [
         "count_view",
         "find_document",
         "log_hit",
         "log_visit_hit",
         "move_paths",
+        "receive",
     ]
 
 
 def test_setup_twice_keeps_data(pg_dsn):
     conn = connect(pg_dsn)
-    assert schema.setup(conn) == 2
+    assert schema.setup(conn) == NEWEST
     assert conn.autocommit
     with conn.cursor() as cur:
         cur.execute(
             "SELECT clicktracker.log_hit('m', '/Plone/d', 'u', NULL, NULL, NULL, now())"
         )
     created = catalog(pg_dsn)
-    assert schema.setup(conn) == 2
+    assert schema.setup(conn) == NEWEST
     conn.close()
     assert catalog(pg_dsn) == created
     assert query(pg_dsn, "SELECT count FROM clicktracker.access") == [(1,)]
@@ -193,7 +198,7 @@ def test_released_version_1_upgrades_to_what_a_fresh_setup_creates(pg_dsn, secon
     documents = query(pg_dsn, "SELECT * FROM clicktracker.documents ORDER BY id")
     assert len(hits) == 4 and len(access) == 3 and len(documents) == 2
 
-    assert setup(pg_dsn) == 2
+    assert setup(pg_dsn) == NEWEST
 
     # The old rows are kept; the new hit columns take their defaults.
     assert query(pg_dsn, "SELECT * FROM clicktracker.hits ORDER BY id") == [
@@ -209,7 +214,7 @@ def test_released_version_1_upgrades_to_what_a_fresh_setup_creates(pg_dsn, secon
         "SELECT * FROM clicktracker.log_visit_hit(NULL, 'v1', 'alice', '/Plone/a',"
         " 'https://site/a', 'uid-a', NULL, 'A', '2024-05-01 11:00Z', 'UA', false,"
         " 1800, 18000)",
-    ) == [("v1", True, None, False)]
+    ) == [("v1", True, None, False, False)]
     assert query(
         pg_dsn,
         "SELECT count FROM clicktracker.access"
@@ -217,7 +222,7 @@ def test_released_version_1_upgrades_to_what_a_fresh_setup_creates(pg_dsn, secon
     ) == [(3,)]
     assert query(pg_dsn, "SELECT count(*) FROM clicktracker.documents") == [(2,)]
 
-    assert setup(second_dsn) == 2
+    assert setup(second_dsn) == NEWEST
     assert catalog(pg_dsn) == catalog(second_dsn)
 
 
@@ -241,6 +246,7 @@ def test_each_function_is_created_once_in_db_sql(pg_dsn):
         "clicktracker.log_hit",
         "clicktracker.log_visit_hit",
         "clicktracker.move_paths",
+        "clicktracker.receive",
     ]
     for name, places in created.items():
         ((path, match),) = places  # exactly one definition
@@ -248,7 +254,7 @@ def test_each_function_is_created_once_in_db_sql(pg_dsn):
         assert match.group(1), f"{name}: not CREATE OR REPLACE"
     # Nothing else in the database: a function dropped from db.sql, or an
     # overload left behind by a signature change, would show here.
-    assert setup(pg_dsn) == 2
+    assert setup(pg_dsn) == NEWEST
     assert ["clicktracker." + name for name in functions(pg_dsn)] == sorted(created)
 
 
@@ -268,36 +274,38 @@ def test_migrations_are_tables_and_data_only():
 
 def test_migrations_run_in_numeric_order_once(pg_dsn, tmp_path):
     ups = shipped_migrations(tmp_path / "migrations")
-    write(ups, "0010_last.sql", "INSERT INTO clicktracker.migration_log VALUES (10);")
+    first, second, last = NEWEST + 1, NEWEST + 2, NEWEST + 10
+    log = "INSERT INTO clicktracker.migration_log VALUES ({});"
+    write(ups, f"{last:04d}_last.sql", log.format(last))
     write(
         ups,
-        "0003_first.sql",
-        "CREATE TABLE clicktracker.migration_log (n int);"
-        "INSERT INTO clicktracker.migration_log VALUES (3);",
+        f"{first:04d}_first.sql",
+        "CREATE TABLE clicktracker.migration_log (n int);" + log.format(first),
     )
-    write(ups, "0004.sql", "INSERT INTO clicktracker.migration_log VALUES (4);")
+    write(ups, f"{second:04d}.sql", log.format(second))
     write(ups, "notes.txt", "not a migration")
-    write(ups, "0005.sql.orig", "SELECT 1/0;")
-    assert setup(pg_dsn, migrations_dir=ups) == 10
-    assert setup(pg_dsn, migrations_dir=ups) == 10
-    log = query(pg_dsn, "SELECT n FROM clicktracker.migration_log")
-    assert log == [(3,), (4,), (10,)]
+    write(ups, f"{NEWEST + 3:04d}.sql.orig", "SELECT 1/0;")
+    assert setup(pg_dsn, migrations_dir=ups) == last
+    assert setup(pg_dsn, migrations_dir=ups) == last
+    done = query(pg_dsn, "SELECT n FROM clicktracker.migration_log")
+    assert done == [(first,), (second,), (last,)]
 
 
 def test_a_failing_migration_leaves_the_previous_version(pg_dsn, tmp_path):
     ups = shipped_migrations(tmp_path / "migrations")
-    write(ups, "0003.sql", "CREATE TABLE clicktracker.three (n int);")
-    write(ups, "0004.sql", "CREATE TABLE clicktracker.four (n int); SELECT 1/0;")
+    good, bad = NEWEST + 1, NEWEST + 2
+    write(ups, f"{good:04d}.sql", "CREATE TABLE clicktracker.three (n int);")
+    write(ups, f"{bad:04d}.sql", "CREATE TABLE clicktracker.four (n int); SELECT 1/0;")
     conn = connect(pg_dsn)
     with pytest.raises(psycopg2.errors.DivisionByZero):
         schema.setup(conn, migrations_dir=ups)
     assert conn.autocommit
     conn.close()
-    assert version(pg_dsn) == [(3,)]
+    assert version(pg_dsn) == [(good,)]
     assert query(pg_dsn, "SELECT to_regclass('clicktracker.three')") != [(None,)]
     assert query(pg_dsn, "SELECT to_regclass('clicktracker.four')") == [(None,)]
-    (ups / "0004.sql").write_text("CREATE TABLE clicktracker.four (n int);")
-    assert setup(pg_dsn, migrations_dir=ups) == 4
+    (ups / f"{bad:04d}.sql").write_text("CREATE TABLE clicktracker.four (n int);")
+    assert setup(pg_dsn, migrations_dir=ups) == bad
 
 
 def test_a_failing_first_migration_leaves_nothing(pg_dsn, tmp_path):
@@ -332,14 +340,14 @@ def test_db_sql_is_loaded_after_the_migrations_every_time(pg_dsn, tmp_path):
 
 
 def test_a_newer_database_is_left_alone(pg_dsn):
-    assert setup(pg_dsn) == 2
-    # As if a newer add-on had changed a function and moved to version 5.
+    assert setup(pg_dsn) == NEWEST
+    # As if a newer add-on had changed a function and moved on.
     query(
         pg_dsn,
         "CREATE OR REPLACE FUNCTION clicktracker.move_paths(p_old text, p_new text)"
         " RETURNS integer LANGUAGE sql AS 'SELECT 42'",
     )
-    query(pg_dsn, "UPDATE clicktracker.schema_version SET version = 5")
+    query(pg_dsn, "UPDATE clicktracker.schema_version SET version = %s", (NEWEST + 3,))
     before = catalog(pg_dsn)
     conn = connect(pg_dsn)
     with pytest.raises(schema.SchemaTooNew) as raised:
@@ -347,11 +355,11 @@ def test_a_newer_database_is_left_alone(pg_dsn):
     assert conn.autocommit
     conn.close()
     assert str(raised.value) == (
-        "the database has clicktracker schema version 5, newer than this add-on"
-        " knows (2); upgrade the add-on"
+        f"the database has clicktracker schema version {NEWEST + 3}, newer than"
+        f" this add-on knows ({NEWEST}); upgrade the add-on"
     )
     assert catalog(pg_dsn) == before
-    assert version(pg_dsn) == [(5,)]
+    assert version(pg_dsn) == [(NEWEST + 3,)]
     assert query(pg_dsn, "SELECT clicktracker.move_paths('/a', '/b')") == [(42,)]
 
 
@@ -394,7 +402,7 @@ def test_setup_waits_for_the_lock(pg_dsn):
             cur.execute("SELECT pg_advisory_unlock(%s)", (schema.LOCK_KEY,))
         holder.close()
         thread.join(30)
-    assert result == [2]
+    assert result == [NEWEST]
 
 
 def test_the_readme_names_the_lock_key():

@@ -31,7 +31,7 @@ def test_outage_spools_and_replays_in_order(cluster, tmp_path):
     status = storage.status()
     assert (status["connected"], status["backlog"]) == (False, 10)
 
-    cluster.executor.start()
+    cluster.restart()
     for n in range(20, 30):
         assert storage.logAccess(f"user{n % 3}", "/Plone/d", "u", when=when[n])
     # The spool drains by itself once the back-off is over.
@@ -60,7 +60,7 @@ def test_replay_by_hand_after_restart(cluster, tmp_path):
     cluster.executor.stop()
     assert storage.logAccess("alice", "/Plone/d", "u", when=T0 + timedelta(1))
     assert storage.status()["backlog"] == 1
-    cluster.executor.start()
+    cluster.restart()
     # Within the default 5 s back-off, replay() does not wait for it.
     assert storage.replay() == 1
     (row,) = storage.getLog("/Plone/d")

@@ -1,4 +1,9 @@
-"""Public interfaces of slc.clicktracker."""
+"""Public interfaces of slc.clicktracker.
+
+Longer than other modules on purpose: every public contract of the add-on
+(markers, the storage interfaces and their one exception) is documented
+here, in one place.
+"""
 
 from zope.interface import Interface
 from zope.publisher.interfaces.browser import IDefaultBrowserLayer
@@ -56,9 +61,15 @@ class IClickStorage(Interface):
             tuple from ``getPhysicalPath()``.
         :param url: the URL it was viewed at.
         :param kw: optional ``uid=None`` (Plone UID), ``referrer=None``,
-            ``title=None``, ``when=None`` (aware datetime; default now).
+            ``title=None``, ``when=None`` (aware datetime; default now);
+            storages that can, also take ``hit_id=None`` (a UUID naming this
+            view: the same id stored twice counts once; default: a new one)
+            and ``client=None`` (the visitor's address, for anonymous
+            visitors only; it decides nothing but the spool's fair share and
+            is never stored).
         :returns: True when stored (in the database, or durably spooled for
-            later replay), False when the hit was lost.
+            later replay; also when the hit id had been stored before),
+            False when the hit was lost.
         :raises ValueError: for unusable input (empty member or path).
         """
 
@@ -132,6 +143,8 @@ class IVisitStorage(Interface):
         is_bot=False,
         idle_timeout=1200,
         max_age=18000,
+        hit_id=None,
+        client=None,
     ):
         """Record one hit inside a visit.
 
@@ -145,14 +158,16 @@ class IVisitStorage(Interface):
         :param idle_timeout: seconds, > 0.
         :param max_age: seconds, > 0.
         Other keywords as for ``IClickStorage.logAccess``.
-        :returns: VisitResult(visit_id, started, ended, reload, stored):
+        :returns: VisitResult(visit_id, started, ended, reload, stored,
+            duplicate):
             visit_id -- the visit the hit belongs to (set the cookie to it);
             started -- this hit began a new visit;
             ended -- id of the visit observed to have expired and been
             replaced, else None;
             reload -- same URL as the visit's previous hit: counted as a
             reload of that click;
-            stored -- True when stored (or durably spooled).
+            stored -- True when stored (or durably spooled);
+            duplicate -- the hit id had been stored before: nothing changed.
         :raises ValueError: for unusable input.
         """
 
@@ -210,4 +225,107 @@ class IVisitStorage(Interface):
         :raises StorageError: when the database cannot be reached or is not
             set up.
         :raises ValueError: for a non-number or a batch size below 1.
+        """
+
+
+class LogTooSlow(StorageError):
+    """The access log cannot be read that way in the time a page may take:
+    a sort that must read every row under a large prefix, a far page, or a
+    wide time window. Nothing is wrong; narrow the request (a time window,
+    another sort, a folder further down).
+
+    ``rows`` is the storage's estimate of the rows it would have had to
+    read, or None.
+    """
+
+    def __init__(self, message, rows=None):
+        super().__init__(message)
+        self.rows = rows
+
+
+class IAccessLogStorage(Interface):
+    """Optional capability: the access log paged, sorted and counted by the
+    storage, and streamed for downloads. PostgresqlStorage provides it.
+
+    Without it the Tracking tab reads ``IClickStorage.getLog`` whole and
+    pages it itself, as before.
+
+    Both methods take the same description of the log:
+
+    :param prefix: a path (str or ``getPhysicalPath()`` tuple); the log of
+        the document there and of everything below ``prefix + '/'``.
+    :param per: ``'document'``: one row per member and document, views of
+        all its addresses summed; ``'url'``: one row per member, document
+        and address (the URL it was seen at).
+    :param sort_on: ``'member'``, ``'fullname'`` (needs ``fullnames``),
+        ``'document'`` (title, then path), ``'url'`` (``per='url'`` only),
+        ``'count'``, ``'firstaccess'`` or ``'lastaccess'``; ties are broken
+        by member, path and url, so the order is total.
+    :param reverse: descending instead of ascending.
+    :param since: aware datetime; only views at or after it.
+    :param until: aware datetime; only views before it.
+    :param member: only this member's rows.
+    :param document: only this document's rows (``AccessRow.document_id``).
+    :param fullnames: callable taking a list of member ids and returning a
+        mapping of (some of) them to full names; the sort by full name
+        orders by ``(full name or member id).lower()``.
+    """
+
+    def log_page(
+        prefix,
+        per="document",
+        sort_on="member",
+        reverse=False,
+        since=None,
+        until=None,
+        offset=0,
+        limit=50,
+        member=None,
+        document=None,
+        fullnames=None,
+    ):
+        """One page of the access log; see the interface for the arguments.
+
+        :param offset: rows to skip (int >= 0).
+        :param limit: rows at most (int >= 1).
+        :returns: LogPage(rows, total, exact): a list of AccessRow(member,
+            count, firstaccess, lastaccess, document_id, path, uid, title,
+            url, urls); the number of rows in all; True when that number was
+            counted, False when it is an estimate (a large prefix, where
+            counting would take as long as reading everything).
+        :raises LogTooSlow: when this page cannot be read in the storage's
+            time limit for a page.
+        :raises StorageError: when the database cannot answer.
+        :raises ValueError: for an unknown grouping or sort, a sort by url
+            per document, a sort by full name without ``fullnames``, a bad
+            prefix, window, offset or limit.
+        """
+
+    def iter_log(
+        prefix,
+        per="document",
+        sort_on="member",
+        reverse=False,
+        since=None,
+        until=None,
+        member=None,
+        document=None,
+        fullnames=None,
+        batch_size=2000,
+    ):
+        """Every row of the access log, in order, for a download.
+
+        A generator: the database is not touched before the first
+        ``next()``. It then
+        calls ``fullnames`` (when given) once with every member the rows may
+        name, and fetches the rows ``batch_size`` at a time on a connection
+        of its own with a long statement time limit, so that memory stays
+        flat however many rows there are. Close it (``close()``) when
+        stopping early: that closes the connection.
+
+        :returns: a generator of AccessRow.
+        :raises StorageError: when no database is configured; from
+            ``next()``, when the database fails.
+        :raises ValueError: as ``log_page`` (when called, before any
+            ``next()``).
         """

@@ -24,24 +24,40 @@ class HiddenProfiles:
         return []
 
 
+class DatabaseSetupFailed(Exception):
+    """The database setup step failed; the message says why, without secrets.
+
+    Raised, not just logged: portal_setup reports an import whose steps all
+    returned as done, whatever they logged. An exception view
+    (``controlpanel/setupfailed.py``) shows the reason instead of a traceback.
+    """
+
+
 def setup_database(context):
     """Import step: create or upgrade the click tracker tables.
 
     Import steps run for every profile; the marker file limits this one to
-    the ``dbsetup`` profile. Failures are reported through the setup logger,
-    which portal_setup shows in its import results, rather than as a
-    traceback: a missing or wrong DSN is a configuration problem.
+    the ``dbsetup`` profile. A missing or wrong DSN fails the import with
+    ``DatabaseSetupFailed``, which aborts its transaction.
     """
     if context.readDataFile(DBSETUP_MARKER) is None:
         return
     logger = context.getLogger(LOGGER_NAME)
+    try:
+        version = _setup()
+    except DatabaseSetupFailed as failure:
+        logger.error(f"Click tracker database not set up: {failure}")
+        raise
+    logger.info(f"Click tracker database ready, schema version {version}.")
+
+
+def _setup():
     storage = admin_storage()
     if storage is None:
-        logger.error("The click tracker storage cannot set up a database.")
-        return
+        raise DatabaseSetupFailed("the click tracker storage cannot set up a database")
     try:
-        version = storage.setup_database()
+        return storage.setup_database()
     except StorageError as exc:
-        logger.error(f"Click tracker database not set up: {exc}")
-        return
-    logger.info(f"Click tracker database ready, schema version {version}.")
+        # Storages remove secrets from their messages; the driver's error
+        # they wrap may still hold them, so it is not chained.
+        raise DatabaseSetupFailed(" ".join(str(exc).split())) from None

@@ -1,62 +1,75 @@
-"""The access log of an item and everything below it: rows, sorting,
-batching, the date window and the CSV download (the Tracking tab shows it)."""
+"""The access log of an item and everything below it (the Tracking tab shows
+it): grouping, sorting, paging, the date window and the CSV download.
 
-from collections.abc import Mapping
-from datetime import datetime
+A storage with ``IAccessLogStorage`` groups, sorts, pages and counts in the
+database and streams the download (``accesslog_csv.py``); by default one
+row per member and document, or per member and URL. For any other
+``IClickStorage`` the whole ``getLog`` is read and paged here, one row per
+member and URL, as before (``accesslog_getlog.py``). What the page says in
+words is in ``accesslog_texts.py``.
+"""
+
 from plone.batching import Batch
 from slc.clicktracker import _
-from slc.clicktracker.browser.csvexport import csv_download
+from slc.clicktracker.browser import accesslog_csv
+from slc.clicktracker.browser.accesslog_getlog import WholeLog
+from slc.clicktracker.browser.accesslog_texts import LABELS
+from slc.clicktracker.browser.accesslog_texts import LogTexts
 from slc.clicktracker.browser.reports import BATCH_SIZE
 from slc.clicktracker.browser.reports import ReportView
 from slc.clicktracker.browser.reports import is_http_url
-from slc.clicktracker.storage.utility import click_storage
+from slc.clicktracker.browser.reports import text_field
+from slc.clicktracker.interfaces import LogTooSlow
+from slc.clicktracker.storage.utility import access_log_storage
 from urllib.parse import urlencode
 from zExceptions import Unauthorized
-import re
 
 
-# Sort keys the storage orders by itself; the others are sorted here.
-STORAGE_SORTS = ("member", "url", "count", "lastaccess")
-PYTHON_SORTS = ("fullname", "firstaccess")
 DEFAULT_SORT = "member"
 REVERSE_ORDERS = ("descending", "reverse", "desc")
+PER_FORMS = ("document", "url")
 
-CSV_HEADER = ("User ID", "Full name", "URL", "Views", "First access", "Last access")
-
-_MISSING = object()
-
-
-def row_value(row, name, index=None):
-    """Field ``name`` of a log row: attribute, mapping key, else ``row[index]``.
-
-    Third-party storages may return plain tuples; careful: a tuple has
-    methods called ``count`` and ``index``, which are not the data.
-    """
-    if isinstance(row, Mapping):
-        value = row.get(name, _MISSING)
-    else:
-        value = getattr(row, name, _MISSING)
-    if value is not _MISSING and not callable(value):
-        return value
-    if index is not None and not isinstance(row, Mapping):
-        try:
-            return row[index]
-        except (IndexError, KeyError, TypeError):
-            pass
-    return None
-
-
-def _sort_key(value):
-    # Rows without the value (older third-party storages) sort together,
-    # without comparing None to datetimes.
-    return (value is not None, value if value is not None else 0)
+# The table's columns, per form; the CSV has them in the same order.
+TABLES = {
+    "document": (
+        "fullname",
+        "member",
+        "document",
+        "count",
+        "firstaccess",
+        "lastaccess",
+    ),
+    "url": (
+        "fullname",
+        "member",
+        "document",
+        "url",
+        "count",
+        "firstaccess",
+        "lastaccess",
+    ),
+    # A storage without IAccessLogStorage: getLog's rows, as before.
+    "getlog": ("fullname", "member", "url", "count", "firstaccess", "lastaccess"),
+}
 
 
-class AccessLogView(ReportView):
+class PageRows(list):
+    """One page of rows that a ``Batch`` takes for the whole sequence
+    (plone.batching's "optimized" batch: ``actual_result_count``)."""
+
+    def __init__(self, rows, total):
+        super().__init__(rows)
+        self.actual_result_count = total
+
+
+class AccessLogView(LogTexts, WholeLog, ReportView):
     """The access log part of ``@@tracking``; ``can_view_log`` is set by it."""
 
     what = "the access log"
     can_view_log = False
+    too_slow = None  # a LogTooSlow: the page offers other ways instead
+    total = 0
+    total_exact = True
 
     def unreachable(self, reason):
         return _(
@@ -72,98 +85,126 @@ class AccessLogView(ReportView):
     def context_url(self):
         return self.context.absolute_url()
 
-    def update(self):
-        """Read the request's sort and window, and the log if allowed."""
+    @property
+    def prefix(self):
+        return "/".join(self.context.getPhysicalPath())
+
+    def update(self, load=True):
+        """Read the request's form, and (``load``) the log if allowed."""
         self.setup()
         form = self.request.form
         self.windows_supported = True
+        self.paged = access_log_storage() is not None
+        per = form.get("per")
+        self.per = per if self.paged and per in PER_FORMS else "document"
+        self.columns = TABLES[self.per if self.paged else "getlog"]
         sort_on = form.get("sort_on")
-        self.sort_on = (
-            sort_on if sort_on in STORAGE_SORTS + PYTHON_SORTS else DEFAULT_SORT
-        )
+        self.sort_on = sort_on if sort_on in self.columns else DEFAULT_SORT
         self.reverse = form.get("sort_order") in REVERSE_ORDERS
         self.read_window(_("The start date is after the end date: no hits match."))
-        self.rows = self.read(self._load, []) if self.can_view_log else []
+        self.member_filter = text_field(form.get("member")) or None
+        try:
+            self.document_filter = int(text_field(form.get("document")))
+        except ValueError:
+            self.document_filter = None
+        self.rows = []
+        if self.can_view_log and load:
+            self.rows = self.read(self._load_page if self.paged else self._load_all, [])
 
     @property
     def log_failed(self):
         return self.failed
 
-    def _load(self):
-        storage = click_storage()
-        if storage is None:
-            self.fail(_("No click storage is registered."))
-            return []
-        prefix = "/".join(self.context.getPhysicalPath())
-        order_by = self.sort_on if self.sort_on in STORAGE_SORTS else None
-        reverse = self.reverse if order_by else False
+    # -- reading --------------------------------------------------------------
+
+    def _window(self):
         window = {}
         if self.since is not None:
             window["since"] = self.since
         if self.until is not None:
             window["until"] = self.until
-        try:
-            raw = storage.getLog(prefix, order_by, reverse, **window)
-        except TypeError:
-            if not window:
-                raise
-            # An older storage without since/until: say so, show all.
-            self.windows_supported = False
-            self.messages.append(
-                (
-                    "warning",
-                    _(
-                        "This click storage does not support time windows: "
-                        "the whole log is shown."
-                    ),
-                )
-            )
-            raw = storage.getLog(prefix, order_by, reverse)
-        rows = [self._row(row) for row in raw]
-        if self.sort_on == "fullname":
-            # Members without a name (deleted ones) sort by their id.
-            rows.sort(
-                key=lambda row: (
-                    (row["fullname"] or row["member"]).lower(),
-                    row["member"],
-                    row["url"],
-                ),
-                reverse=self.reverse,
-            )
-        elif self.sort_on == "firstaccess":
-            rows.sort(
-                key=lambda row: (
-                    _sort_key(row["firstaccess"]),
-                    row["member"],
-                    row["url"],
-                ),
-                reverse=self.reverse,
-            )
-        return rows
+        return window
 
-    def _row(self, row):
-        member = str(row_value(row, "member", 0) or "")
-        url = str(row_value(row, "url", 3) or "")
+    def _query_args(self):
+        """What log_page and iter_log are asked for (except the paging)."""
+        return dict(
+            per=self.per,
+            sort_on=self.sort_on,
+            reverse=self.reverse,
+            member=self.member_filter,
+            document=self.document_filter,
+            fullnames=self.fullnames,
+            **self._window(),
+        )
+
+    def _load_page(self):
+        try:
+            page = access_log_storage().log_page(
+                self.prefix,
+                offset=self.batch_start(),
+                limit=BATCH_SIZE,
+                **self._query_args(),
+            )
+        except LogTooSlow as exc:
+            self.too_slow = exc
+            return []
+        self.total, self.total_exact = page.total, page.exact
+        return PageRows([self._access_row(row) for row in page.rows], page.total)
+
+    def _access_row(self, row):
+        url = row.url or ""
         return {
-            "member": member,
-            "fullname": self.fullname(member),
+            "member": row.member,
+            "fullname": self.fullname(row.member),
             "url": url,
             "href": url if is_http_url(url) else None,
-            "count": row_value(row, "count", 1),
-            "firstaccess": row_value(row, "firstaccess"),
-            "lastaccess": row_value(row, "lastaccess", 2),
+            "count": row.count,
+            "firstaccess": row.firstaccess,
+            "lastaccess": row.lastaccess,
+            "path": row.path,
+            "title": row.title or row.path.rsplit("/", 1)[-1] or row.path,
+            "document_url": self.request.physicalPathToURL(row.path),
+            "urls": row.urls,
+            "variants_url": self.variants_url(row),
         }
+
+    # -- showing --------------------------------------------------------------
 
     def batch(self):
         return Batch(self.rows, size=BATCH_SIZE, start=self.batch_start())
 
-    def display(self, row):
-        return dict(
-            row,
-            firstaccess=self.format_time(row["firstaccess"]),
-            lastaccess=self.format_time(row["lastaccess"]),
-            count="" if row["count"] is None else str(row["count"]),
-        )
+    def display_rows(self, batch):
+        """The rows of this page as the table shows them, cell by cell."""
+        rows = []
+        for row in batch:
+            first_day, first_time = self.time_parts(row["firstaccess"])
+            last_day, last_time = self.time_parts(row["lastaccess"])
+            per_document = self.paged and self.per == "document"
+            rows.append(
+                dict(
+                    row,
+                    count="" if row["count"] is None else str(row["count"]),
+                    first_day=first_day,
+                    first_time=first_time,
+                    last_day=last_day,
+                    last_time=last_time,
+                    path_pieces=self.pieces(row.get("path")),
+                    url_pieces=self.pieces(row["url"]),
+                    variants_text=self.addresses_text(row) if per_document else None,
+                )
+            )
+        return rows
+
+    def shown(self, batch):
+        """The numbers of the first and last row on this page (from 1)."""
+        if self.paged:
+            return self.batch_start() + 1, self.batch_start() + len(self.rows)
+        return batch.start, batch.end
+
+    def column_labels(self):
+        return [(column, LABELS[column]) for column in self.columns]
+
+    # -- links that keep the form -------------------------------------------------
 
     def _query(self, **changes):
         params = {}
@@ -171,54 +212,53 @@ class AccessLogView(ReportView):
             params["since"] = self.since_text
         if self.until_text:
             params["until"] = self.until_text
+        if self.paged:
+            params["per"] = self.per
+        if self.member_filter:
+            params["member"] = self.member_filter
+        if self.document_filter is not None:
+            params["document"] = str(self.document_filter)
         params["sort_on"] = self.sort_on
         params["sort_order"] = "descending" if self.reverse else "ascending"
         params.update(changes)
-        return urlencode(params)
+        return urlencode({k: v for k, v in params.items() if v not in ("", None)})
+
+    def page_url(self, **changes):
+        return f"{self.context_url}/@@tracking?{self._query(**changes)}"
 
     def sort_url(self, column):
         """The column header's link: sort by it, or flip the current order."""
         flip = column == self.sort_on and not self.reverse
         order = "descending" if flip else "ascending"
-        return (
-            f"{self.context_url}/@@tracking?"
-            f"{self._query(sort_on=column, sort_order=order)}"
-        )
+        return self.page_url(sort_on=column, sort_order=order)
 
     def aria_sort(self, column):
         if column != self.sort_on:
             return None
         return "descending" if self.reverse else "ascending"
 
+    def per_url(self, per):
+        """The switch between one row per document and one per URL."""
+        sort_on = self.sort_on if self.sort_on in TABLES[per] else DEFAULT_SORT
+        return self.page_url(per=per, sort_on=sort_on, member="", document="")
+
+    def variants_url(self, row):
+        """The URLs a member read a document at: the per-URL form, filtered."""
+        return self.page_url(
+            per="url",
+            member=row.member,
+            document=str(row.document_id),
+            sort_on="url",
+            sort_order="ascending",
+        )
+
+    def unfiltered_url(self):
+        return self.page_url(member="", document="")
+
     def csv_url(self):
-        return f"{self.context_url}/@@tracking?{self._query(format='csv')}"
+        return self.page_url(format="csv")
 
     def csv(self):
         if not self.can_view_log:
             raise Unauthorized("You may not view the access log here.")
-        self.update()
-        if self.failed:
-            # Better the page with its explanation than an empty download.
-            return self.index()
-        tz = self.timezone_name()
-        header = (
-            *CSV_HEADER[:4],
-            f"{CSV_HEADER[4]} ({tz})",
-            f"{CSV_HEADER[5]} ({tz})",
-        )
-        rows = (
-            (
-                row["member"],
-                row["fullname"],
-                row["url"],
-                "" if row["count"] is None else row["count"],
-                self.iso_time(row["firstaccess"]),
-                self.iso_time(row["lastaccess"]),
-            )
-            for row in self.rows
-        )
-        name = re.sub(r"[^A-Za-z0-9._-]+", "-", self.context.getId() or "site")
-        stamp = datetime.now(self.tz).strftime("%Y%m%d")
-        return csv_download(
-            self.request.response, f"access-log-{name}-{stamp}.csv", header, rows
-        )
+        return accesslog_csv.download(self)

@@ -36,12 +36,13 @@ from slc.clicktracker import events
 from slc.clicktracker import settings
 from slc.clicktracker import tokens
 from slc.clicktracker import visitcookie
+from slc.clicktracker.browser.urls import page_url
+from slc.clicktracker.browser.urls import same_site
 from slc.clicktracker.interfaces import IVisitStorage
 from slc.clicktracker.storage.utility import click_storage
 from slc.clicktracker.tracking import is_bot_request
 from slc.clicktracker.tracking import is_tracked
 from slc.clicktracker.tracking import tracked_member
-from urllib.parse import urlsplit
 import logging
 import transaction
 
@@ -60,32 +61,30 @@ class Malformed(Exception):
     """Not a request our script makes."""
 
 
-DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def origin(parts):
-    scheme = parts.scheme.lower()
-    return scheme, parts.hostname, parts.port or DEFAULT_PORTS.get(scheme)
-
-
-def same_site(url, portal_url):
-    """True when ``url`` is the portal's URL or below it, same scheme and host."""
-    try:
-        url, portal = urlsplit(url), urlsplit(portal_url)
-        if origin(url) != origin(portal):
-            return False
-    except ValueError:  # e.g. a port out of range
-        return False
-    base = portal.path.rstrip("/")
-    return url.path == base or url.path.startswith(base + "/")
-
-
-def without_fragment(url):
-    # Fragments never reach a server; they would split one page into many rows.
-    return url.partition("#")[0]
-
-
 class ClickTrackerCallback(BrowserView):
+    # Zope publishes any method but GET, POST and HEAD (PUT, DELETE, OPTIONS,
+    # PROPFIND, ...) the WebDAV way: unless the view has an attribute of that
+    # name, it insists that the view be an attribute of its context, and
+    # fails with an AttributeError (a 500 and a traceback in the log).
+    # Publishing one method of the view for all of them instead gives them
+    # the 405 of ``__call__``.
+    def browserDefault(self, request):
+        if request.method in ("GET", "POST", "HEAD"):
+            return super().browserDefault(request)
+        return self, ("method_not_allowed",)
+
+    def publishTraverse(self, request, name):
+        if name == "method_not_allowed":
+            return self.method_not_allowed
+        return super().publishTraverse(request, name)
+
+    def method_not_allowed(self):
+        """405 with ``Allow: POST``, as ``__call__`` answers a GET."""
+        return self()
+
+    # Public, like the answer to a GET: it tells nothing about the context.
+    method_not_allowed__roles__ = None
+
     def __call__(self):
         transaction.doom()
         response = self.request.response
@@ -153,7 +152,7 @@ class ClickTrackerCallback(BrowserView):
         hit = {
             "member": member,
             "path": "/".join(context.getPhysicalPath()),
-            "url": without_fragment(url),
+            "url": page_url(url, context),
             "uid": tokens.uid_of(context),
             "referrer": referrer or None,
         }
@@ -183,6 +182,11 @@ class ClickTrackerCallback(BrowserView):
         visit_id = visitcookie.read_cookie(self.request, signing, config)
         when = visitcookie.now()
         user_agent = self.request.getHeader("User-Agent") or ""
+        # Anonymous visitors share one member name; their address tells
+        # them apart for the spool's fair share (and is never stored).
+        client = None
+        if hit["member"] == tokens.ANONYMOUS:
+            client = visitcookie.client_address(self.request)
         result = storage.log_visit(
             hit["member"],
             hit["path"],
@@ -196,6 +200,7 @@ class ClickTrackerCallback(BrowserView):
             is_bot=bot,
             idle_timeout=config.idle_timeout,
             max_age=config.max_age,
+            client=client,
         )
         if result.visit_id and result.visit_id != visit_id:
             # A new visit, or the one that replaced a stale id. An unchanged
@@ -206,6 +211,9 @@ class ClickTrackerCallback(BrowserView):
             )
         if not result.stored:
             logger.warning("The click storage lost a hit on %s", self.request.URL)
+            return
+        if result.duplicate:
+            logger.debug("Hit on %s was stored before", self.request.URL)
             return
         if result.ended:
             # ``ended`` names the visit that ended, or is just True.

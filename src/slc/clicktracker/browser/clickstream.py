@@ -32,6 +32,9 @@ class ClickstreamView(VisitReportView):
         self.clicks = self.read(self._clicks, [])
         return self.index()
 
+    def trail(self):
+        return [*super().trail(), (self.request.getURL(), _("Clickstream"))]
+
     def not_found(self):
         self.request.response.setStatus(404)
         self.fail(

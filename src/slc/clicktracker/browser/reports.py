@@ -13,6 +13,8 @@ from datetime import timedelta
 from plone import api
 from Products.Five.browser import BrowserView
 from slc.clicktracker import _
+from slc.clicktracker.browser import names
+from slc.clicktracker.browser.localtimes import LocalTimes
 from slc.clicktracker.interfaces import IContentIsIgnored
 from slc.clicktracker.interfaces import StorageError
 from slc.clicktracker.interfaces import StorageNotConfigured
@@ -154,21 +156,17 @@ class ReportView(BrowserView):
     # -- names and times ---------------------------------------------------------
 
     def fullname(self, member):
-        """The member's full name, "" when unknown or deleted; cached per request."""
+        """See ``names.fullname``; looked up once per request."""
         cache = self.__dict__.setdefault("_fullnames", {})
         if member not in cache:
-            name = ""
-            try:
-                user = api.user.get(userid=member) if member else None
-            except ConflictError:
-                raise
-            except Exception:
-                # An odd id from the log must not break the report.
-                user = None
-            if user is not None:
-                name = user.getProperty("fullname", "") or ""
-            cache[member] = name
+            cache[member] = names.fullname(member)
         return cache[member]
+
+    def fullnames(self, members):
+        """``{member: full name}`` for many at once (see ``names.many``)."""
+        found = names.many(members)
+        self.__dict__.setdefault("_fullnames", {}).update(found)
+        return found
 
     def member_label(self, member):
         name = self.fullname(member)
@@ -189,10 +187,12 @@ class ReportView(BrowserView):
         value = self._local(value)
         if not isinstance(value, datetime):
             return str(value)
-        try:
-            return api.portal.get_localized_time(datetime=value, long_format=True)
-        except (ValueError, TypeError, AttributeError):
-            return value.strftime("%Y-%m-%d %H:%M")
+        return self.local_times.format(value, "date_format_long")
+
+    @property
+    def local_times(self):
+        """The site's date formats, translated once per request."""
+        return self.__dict__.setdefault("_times", LocalTimes(self.request))
 
     def iso_time(self, value):
         """``value`` for spreadsheets: "YYYY-MM-DD HH:MM:SS", site time zone."""

@@ -11,6 +11,7 @@ from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 from slc.clicktracker import _
 from slc.clicktracker import settings
 from slc.clicktracker import visitcookie
+from slc.clicktracker.browser import crumbs
 from slc.clicktracker.browser.reports import BATCH_SIZE
 from slc.clicktracker.browser.reports import ReportView
 from slc.clicktracker.browser.reports import is_http_url
@@ -55,6 +56,8 @@ class VisitReportView(ReportView):
         super().setup()
         self.portal_url = self.context.absolute_url()
         self.visits_url = f"{self.portal_url}/@@clicktracker-visits"
+        self.panel_url = f"{self.portal_url}/@@clicktracker-controlpanel"
+        crumbs.show(self.request, self.trail())
         self.storage = visit_storage()
         if self.storage is None:
             self.fail(
@@ -63,6 +66,13 @@ class VisitReportView(ReportView):
                     "are no visits or clickstreams to show."
                 )
             )
+
+    def trail(self):
+        """The breadcrumbs after Site Setup: (URL, title), this page last."""
+        return [
+            (self.panel_url, _("Click tracker settings")),
+            (self.visits_url, _("Visits")),
+        ]
 
     def clickstream_url(self, visit_id):
         return f"{self.portal_url}/@@clicktracker-clickstream?" + urlencode(

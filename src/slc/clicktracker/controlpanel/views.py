@@ -10,10 +10,12 @@ from slc.clicktracker.interfaces import StorageError
 from slc.clicktracker.settings import PREFIX
 from slc.clicktracker.settings import IClickTrackerSettings
 from slc.clicktracker.storage.dsn import ENV_DSN
+from slc.clicktracker.storage.dsn import MASK
 from slc.clicktracker.storage.dsn import SOURCE_ENVIRONMENT
 from slc.clicktracker.storage.dsn import connection_problem
 from slc.clicktracker.storage.dsn import mask
 from slc.clicktracker.storage.dsn import merge
+from slc.clicktracker.storage.dsn import same_target
 from slc.clicktracker.storage.utility import admin_storage
 from slc.clicktracker.storage.utility import visit_storage
 from z3c.form import button
@@ -40,8 +42,10 @@ class ClickTrackerSettingsForm(RegistryEditForm):
 
     def updateActions(self):
         super().updateActions()
-        self.actions["setup_database"].addClass("btn btn-secondary")
-        self.actions["purge"].addClass("btn btn-outline-danger")
+        # plone.app.z3cform makes every button but Save "btn-secondary"; a
+        # second colour class on top would mix the two (red on grey).
+        purge = self.actions["purge"]
+        purge.klass = purge.klass.replace("btn-secondary", "btn-danger")
 
     @button.handler(RegistryEditForm.buttons["save"])
     def handleSave(self, action):
@@ -50,8 +54,23 @@ class ClickTrackerSettingsForm(RegistryEditForm):
         if errors:
             self.status = self.formErrorsMessage
             return
-        # A DSN that still shows the mask means "keep the stored password".
-        dsn = merge((data.get("dsn") or "").strip(), self.getContent().dsn)
+        # A DSN that still shows the mask means "keep the stored password",
+        # but only for the same server, database and user.
+        typed = (data.get("dsn") or "").strip()
+        stored = self.getContent().dsn
+        if MASK in typed and not same_target(typed, stored or ""):
+            raise WidgetActionExecutionError(
+                "dsn",
+                Invalid(
+                    _(
+                        "error_dsn_password_elsewhere",
+                        default="The saved password is kept only for the same "
+                        "server, port, database and user. Type the password for "
+                        "this connection instead of ********.",
+                    )
+                ),
+            )
+        dsn = merge(typed, stored)
         if dsn:
             problem = connection_problem(dsn)
             if problem:
@@ -166,14 +185,46 @@ class ClickTrackerControlPanel(ControlPanelFormWrapper):
         return f"{self.context.absolute_url()}/@@clicktracker-visits"
 
     def storage_status(self):
-        """The storage's status, safe to show (the storage masks secrets)."""
+        """The storage's status, safe to show (the storage masks secrets).
+
+        ``state`` sums it up for the template: "unconfigured", "unreachable",
+        "empty" (reachable, no schema yet) or "ready".
+        """
+        if "_status" in self.__dict__:
+            return self._status  # asked once per page: it probes the database
         storage = admin_storage()
         if storage is None:
-            return {"configured": False, "connected": False, "error": None}
+            return {"configured": False, "connected": False, "state": "unconfigured"}
         try:
             status = dict(storage.status())
         except StorageError as exc:
             # The page must stay usable: it is where the problem gets fixed.
             status = {"configured": True, "connected": False, "error": str(exc)}
         status["from_environment"] = status.get("dsn_source") == SOURCE_ENVIRONMENT
+        status["state"] = status_state(status)
+        self._status = status
         return status
+
+    def spool_fill(self):
+        """How full the spool is, as text for the status card, or None."""
+        spool = self.storage_status().get("spool")
+        if not spool or not spool.get("max_bytes"):
+            return None
+        return {
+            "percent": f"{spool['bytes'] / spool['max_bytes']:.1%}",
+            "used": megabytes(spool["bytes"]),
+            "cap": megabytes(spool["max_bytes"]),
+            "elsewhere": spool["rows_elsewhere"],
+        }
+
+
+def megabytes(size):
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def status_state(status):
+    if not status.get("configured"):
+        return "unconfigured"
+    if not status.get("connected"):
+        return "unreachable"
+    return "ready" if status.get("schema_version") else "empty"

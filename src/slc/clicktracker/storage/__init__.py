@@ -6,14 +6,18 @@ utility (``storage.utility``), never through these classes directly.
 
 from slc.clicktracker.interfaces import StorageError
 from slc.clicktracker.storage.postgresql import PostgresqlStorage
+from slc.clicktracker.storage.rows import AccessRow
 from slc.clicktracker.storage.rows import ClickRow
+from slc.clicktracker.storage.rows import LogPage
 from slc.clicktracker.storage.rows import LogRow
 from slc.clicktracker.storage.rows import VisitResult
 from slc.clicktracker.storage.rows import VisitRow
 
 
 __all__ = [
+    "AccessRow",
     "ClickRow",
+    "LogPage",
     "LogRow",
     "PostgresqlStorage",
     "StorageError",

@@ -16,6 +16,8 @@ The masking functions are pure Python, so they are unit-tested without Zope.
 from slc.clicktracker.settings import DSN_RECORD
 from urllib.parse import quote
 from urllib.parse import unquote
+import hashlib
+import json
 import os
 import re
 
@@ -134,14 +136,50 @@ def has_secret(dsn):
     return bool(secrets(dsn))
 
 
+# What says which database a DSN reaches, and as whom; never a secret.
+TARGET_KEYS = ("service", "host", "hostaddr", "port", "dbname", "user")
+
+
+def target(dsn):
+    """The parts of ``dsn`` that name the server, database and user.
+
+    A DSN libpq cannot parse is its own target (it reaches nothing anyway).
+    """
+    from psycopg2.extensions import parse_dsn
+
+    try:
+        parsed = parse_dsn(dsn or "")
+    except Exception:
+        return {"unparsable": mask(dsn or "")}
+    return {key: parsed[key] for key in TARGET_KEYS if parsed.get(key)}
+
+
+def same_target(new, old):
+    """True when ``new`` reaches the same server, database and user as ``old``."""
+    return target(new) == target(old)
+
+
+def destination(dsn):
+    """A short, secret-free key for the database ``dsn`` reaches (or "" for
+    none), kept with spooled hits so that each goes only there."""
+    if not (dsn or "").strip():
+        return ""
+    text = json.dumps(target(dsn), sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
 def merge(new, old):
     """``new`` with masked secrets filled in from ``old``.
 
     A secret the user left as ``MASK`` keeps its stored value (the last one
-    for that key in ``old``, as libpq uses the last). A masked secret with no
+    for that key in ``old``, as libpq uses the last), but only when ``new``
+    reaches the same server, database and user as ``old``: a stored password
+    never travels to a host somebody just typed. A masked secret with no
     stored counterpart stays as typed.
     """
     new = new or ""
+    if not same_target(new, old or ""):
+        return new
     stored = {key: value for key, _s, _e, value in secrets(old or "")}
     uri = is_uri(new)
     replacements = []

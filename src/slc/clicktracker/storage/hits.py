@@ -8,7 +8,10 @@ would have been written.
 from collections import namedtuple
 from datetime import UTC
 from datetime import datetime
+import hashlib
 import re
+import secrets
+import time
 import uuid
 
 
@@ -30,7 +33,12 @@ SURROGATES = re.compile("[\ud800-\udfff]")
 
 # One hit, already cleaned; ``at`` is an aware datetime. A hit logged inside
 # a visit (log_visit) has ``new_visit_id`` set: the id a visit it starts gets.
-# The visit fields default to None so a plain hit is built without them.
+# ``hit_id`` (a time-ordered UUID, made when the hit is born) makes storing it
+# idempotent: the database counts each id once, however often it arrives.
+# ``client`` says whose hit it is for the spool's fair share (the member, or
+# a salted hash of an anonymous visitor's address); it never reaches
+# PostgreSQL. The later fields default to None so a plain hit is built
+# without them.
 VISIT_FIELDS = (
     "visit_id",
     "new_visit_id",
@@ -39,8 +47,13 @@ VISIT_FIELDS = (
     "idle_timeout",
     "max_age",
 )
-FIELDS = ("at", "member", "path", "url", "uid", "referrer", "title", *VISIT_FIELDS)
-Hit = namedtuple("Hit", FIELDS, defaults=(None,) * len(VISIT_FIELDS))
+LATER_FIELDS = (*VISIT_FIELDS, "hit_id", "client")
+FIELDS = ("at", "member", "path", "url", "uid", "referrer", "title", *LATER_FIELDS)
+Hit = namedtuple("Hit", FIELDS, defaults=(None,) * len(LATER_FIELDS))
+
+# Salts anonymous visitors' addresses in this process only: the spool's fair
+# share needs to tell them apart, nothing needs to recognise them later.
+_SALT = secrets.token_bytes(16)
 
 
 def clean_text(value, name, limit, max_bytes=None):
@@ -99,9 +112,68 @@ def clean_member(member, name="member"):
     return clean_text(member, name, LIMITS["member"])
 
 
-def make_hit(member, path, url, uid=None, referrer=None, title=None, when=None):
+def new_hit_id(now=None):
+    """A new UUID version 7 (RFC 9562): 48 bits of Unix milliseconds, then
+    random bits. Time-ordered, so the database's index of received ids grows
+    at one end and old ids are pruned by a range.
+
+    :param now: seconds since the epoch (default: now).
+    """
+    ms = int((time.time() if now is None else now) * 1000) & (2**48 - 1)
+    rand = secrets.randbits(74)
+    value = (
+        ms << 80
+        | 0x7 << 76  # version
+        | (rand >> 62) << 64
+        | 0b10 << 62  # variant
+        | rand & (2**62 - 1)
+    )
+    return str(uuid.UUID(int=value))
+
+
+def first_hit_id(moment):
+    """The smallest hit id born at ``moment`` (aware datetime) or later."""
+    ms = int(moment.timestamp() * 1000) & (2**48 - 1)
+    return str(uuid.UUID(int=ms << 80))
+
+
+def client_key(member, address=None):
+    """Whose hit it is, for the spool's fair share: the member id, or for
+    anonymous visitors (one member name for all) their salted address."""
+    if address:
+        digest = hashlib.blake2b(address.encode(), key=_SALT, digest_size=8)
+        return f"{member}@{digest.hexdigest()}"
+    return member
+
+
+def clean_hit_id(hit_id):
+    """A hit id as stored: the canonical text of a UUID.
+
+    :raises ValueError: for anything that is not a UUID.
+    """
+    try:
+        return str(uuid.UUID(str(hit_id)))
+    except ValueError:
+        raise ValueError(f"hit_id must be a UUID, got {hit_id!r}") from None
+
+
+def make_hit(
+    member,
+    path,
+    url,
+    uid=None,
+    referrer=None,
+    title=None,
+    when=None,
+    hit_id=None,
+    client=None,
+):
     """A plain ``Hit`` (no visit) from ``logAccess``'s arguments.
 
+    :param hit_id: the hit's id when the caller made one (a UUID); default:
+        a new one. The same id stored twice counts once.
+    :param client: the visitor's address; only the spool's fair share uses
+        it (anonymous visitors share one member name).
     :raises ValueError: for an empty member, a relative path or bad types.
     """
     member = clean_member(member)
@@ -115,6 +187,8 @@ def make_hit(member, path, url, uid=None, referrer=None, title=None, when=None):
         uid=clean_text(uid, "uid", LIMITS["uid"]) or None,
         referrer=clean_text(referrer, "referrer", LIMITS["referrer"]) or None,
         title=clean_text(title, "title", LIMITS["title"]) or None,
+        hit_id=new_hit_id() if hit_id is None else clean_hit_id(hit_id),
+        client=client_key(member, client),
     )
 
 

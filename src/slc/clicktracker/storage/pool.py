@@ -1,22 +1,40 @@
-"""Connections to PostgreSQL: a bounded pool with bounded waits, and back-off.
+"""Connections to PostgreSQL: a small pool with a deadline on every call,
+and back-off.
 
-``Pool`` hands out autocommit connections (one statement, one round trip)
-and retries once on a fresh connection when a pooled one turns out dead.
+A hung server (stopped, or lost behind a network black hole) answers
+nothing, so neither ``statement_timeout`` (the server's own) nor TCP
+timeouts (the kernel still acknowledges) help. Pool connections are
+therefore psycopg2 *asynchronous* connections: the pool waits for every
+answer itself, with ``select`` and a deadline, and abandons the connection
+when the deadline passes (``Timeout``). A statement abandoned that way may
+still have been committed; the hit's id makes storing it again harmless.
+
 ``BackOff`` remembers a failure so that, for a while, hits go straight to the
 spool without touching the network.
 """
 
-from psycopg2.pool import ThreadedConnectionPool
+from psycopg2.extensions import POLL_OK
+from psycopg2.extensions import POLL_READ
+from psycopg2.extensions import POLL_WRITE
 from slc.clicktracker.interfaces import StorageError
 import math
 import psycopg2
 import psycopg2.extensions
+import select
 import threading
 import time
 
 
-class Busy(Exception):
+class Unavailable(Exception):
+    """The database did not answer in time; base of Busy and Timeout."""
+
+
+class Busy(Unavailable):
     """Every pooled connection stayed in use for longer than we wait."""
+
+
+class Timeout(Unavailable):
+    """The database did not answer before the call's deadline."""
 
 
 class _Connection(psycopg2.extensions.connection):
@@ -24,20 +42,79 @@ class _Connection(psycopg2.extensions.connection):
     generation = None
 
 
+def wait(conn, until):
+    """Wait for the asynchronous ``conn`` to finish its current step.
+
+    :param until: ``time.monotonic()`` value by which it must be done, or
+        None to wait as long as it takes.
+    :raises Timeout: when it is not (the connection is then closed).
+    :raises psycopg2.Error: what the server answered, or a broken link.
+    """
+    while True:
+        state = conn.poll()
+        if state == POLL_OK:
+            return
+        remaining = None if until is None else until - time.monotonic()
+        if remaining is not None and remaining <= 0:
+            # Nothing more is read from it; the server finds out on its own.
+            conn.close()
+            raise Timeout("the database did not answer in time")
+        if state == POLL_READ:
+            select.select((conn,), (), (), remaining)
+        elif state == POLL_WRITE:
+            select.select((), (conn,), (), remaining)
+        else:  # pragma: no cover - psycopg2 documents no other state
+            raise psycopg2.OperationalError(f"unexpected poll state {state}")
+
+
+class DeadlineCursor:
+    """A cursor of an asynchronous connection that looks synchronous: every
+    ``execute`` waits for its answer, until the call's deadline."""
+
+    def __init__(self, conn, until):
+        self._conn = conn
+        self._cursor = conn.cursor()
+        self._until = until
+
+    def execute(self, sql, params=None):
+        self._cursor.execute(sql, params)
+        wait(self._conn, self._until)
+
+    def __getattr__(self, name):
+        # fetchone, fetchall, mogrify, rowcount, description, ...
+        return getattr(self._cursor, name)
+
+
 class Pool:
     """At most ``size`` connections to ``dsn``, opened lazily.
 
-    Creating it touches no network: the database may be down.
+    Creating it touches no network: the database may be down. A call waits
+    ``slot_wait`` seconds at most for a free connection and ``deadline``
+    seconds at most for its answers (connecting included), so no more than
+    ``size`` threads wait for the database at any moment, each only briefly.
     """
 
-    def __init__(self, dsn, size=4, connect_timeout=1, statement_timeout_ms=1000):
+    def __init__(
+        self,
+        dsn,
+        size=4,
+        connect_timeout=1,
+        statement_timeout_ms=1000,
+        deadline=None,
+        slot_wait=0.25,
+    ):
         self.dsn = dsn
         self.size = size
         self.connect_timeout = connect_timeout
         self.statement_timeout_ms = statement_timeout_ms
-        self._pool = None
+        # The server gives up first (statement_timeout) when it is alive;
+        # without a statement timeout (bulk work), no deadline either.
+        if deadline is None and statement_timeout_ms:
+            deadline = statement_timeout_ms / 1000 + 0.25
+        self.deadline = deadline
+        self.slot_wait = slot_wait
+        self._idle = []  # connections ready for use, most recent last
         self._generation = 0
-        # Threads wait here for a connection instead of getting PoolError.
         self._slots = threading.BoundedSemaphore(size)
         self._lock = threading.Lock()
         self._closed = False
@@ -66,73 +143,79 @@ class Pool:
         return kwargs
 
     def connect(self, statement_timeout_ms=None):
-        """A connection of its own, outside the pool (setup, purge).
+        """A synchronous connection of its own, outside the pool (setup and
+        purge, which run long transactions for an administrator).
 
         :raises psycopg2.Error: when the database cannot be reached.
         """
         return psycopg2.connect(self.dsn, **self.connect_kwargs(statement_timeout_ms))
 
-    def _get_pool(self):
+    def _checkout(self, until):
         with self._lock:
             if self._closed:
                 raise StorageError("the storage has been closed")
-            if self._pool is None:
-                # minconn=0 so that creating the pool opens no connection ...
-                pool = ThreadedConnectionPool(
-                    0,
-                    self.size,
-                    self.dsn,
-                    connection_factory=_Connection,
-                    **self.connect_kwargs(),
-                )
-                # ... but putconn() keeps only minconn idle connections open.
-                pool.minconn = self.size
-                self._pool = pool
-            return self._pool
+            while self._idle:
+                conn = self._idle.pop()
+                # Connections older than the last detected breakage (e.g. from
+                # before a server restart) are dropped unused.
+                if conn.generation >= self._generation and not conn.closed:
+                    return conn
+                conn.close()
+            generation = self._generation
+        conn = psycopg2.connect(
+            self.dsn,
+            async_=True,
+            connection_factory=_Connection,
+            **self.connect_kwargs(),
+        )
+        conn.generation = generation
+        wait(conn, until)
+        return conn
 
-    def _checkout(self, pool):
-        # Connections older than the last detected breakage (e.g. from before a
-        # server restart) are dropped unused rather than failing a hit.
-        for _ in range(self.size + 1):
-            conn = pool.getconn()
-            if conn.generation is None:
-                conn.generation = self._generation
-                conn.autocommit = True  # one statement, one round trip
-            if conn.generation >= self._generation and not conn.closed:
-                return conn
-            pool.putconn(conn, close=True)
-        raise Busy("could not get a fresh database connection")
+    def _checkin(self, conn):
+        with self._lock:
+            if self._closed:
+                conn.close()
+            else:
+                self._idle.append(conn)
 
-    def run(self, work):
+    def run(self, work, deadline=None):
         """``work(cursor)`` on a pooled connection, once more if it was dead.
 
+        :param deadline: seconds this call may take (default: the pool's).
         :returns: what ``work`` returns.
         :raises StorageError: when the pool has been closed.
         :raises Busy: when no connection came free in time.
+        :raises Timeout: when the database did not answer in time.
         :raises psycopg2.Error: what the database raised.
         """
-        pool = self._get_pool()
+        deadline = deadline or self.deadline
+        until = None if deadline is None else time.monotonic() + deadline
         for attempt in (1, 2):
-            # Plain acquire/release rather than a generator context manager:
-            # this runs for every hit.
-            if not self._slots.acquire(timeout=max(self.connect_timeout, 0.1)):
+            wait_for = self.slot_wait
+            if until is not None:
+                wait_for = min(wait_for, until - time.monotonic())
+            # Plain acquire/release rather than a context manager: this runs
+            # for every hit.
+            if not self._slots.acquire(timeout=max(wait_for, 0)):
                 raise Busy(f"all {self.size} database connections are busy")
             try:
-                conn = self._checkout(pool)
+                conn = self._checkout(until)
                 try:
-                    with conn.cursor() as cur:
-                        result = work(cur)
-                except BaseException:
-                    dead = conn.closed != 0
+                    result = work(DeadlineCursor(conn, until))
+                except BaseException as error:
+                    # psycopg2 marks a connection whose link broke as closed
+                    # (2); wait() closes one it gave up on (1) itself.
+                    broken = conn.closed == 2 and not isinstance(error, Timeout)
                     # Whatever state it is in, this connection is not reused.
-                    pool.putconn(conn, close=True)
-                    if dead:
+                    conn.close()
+                    if broken:
                         with self._lock:
                             self._generation += 1
-                        if attempt == 1:
+                        if attempt == 1 and (until is None or time.monotonic() < until):
                             continue
                     raise
-                pool.putconn(conn)
+                self._checkin(conn)
                 return result
             finally:
                 self._slots.release()
@@ -140,9 +223,9 @@ class Pool:
     def close(self):
         with self._lock:
             self._closed = True
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.closeall()
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
 
 
 class BackOff:

@@ -13,11 +13,15 @@ that provides all three storage interfaces, method by method; everything
 that is not such a method lives in the modules named above.
 """
 
+from slc.clicktracker.interfaces import IAccessLogStorage
 from slc.clicktracker.interfaces import IClickStorage
 from slc.clicktracker.interfaces import IClickStorageAdmin
 from slc.clicktracker.interfaces import IVisitStorage
+from slc.clicktracker.interfaces import LogTooSlow
 from slc.clicktracker.interfaces import StorageError
 from slc.clicktracker.interfaces import StorageNotConfigured
+from slc.clicktracker.storage import dsn as dsns
+from slc.clicktracker.storage import logpages
 from slc.clicktracker.storage import purge
 from slc.clicktracker.storage import queries
 from slc.clicktracker.storage import schema
@@ -30,12 +34,15 @@ from slc.clicktracker.storage.hits import make_visit_hit
 from slc.clicktracker.storage.pool import BackOff
 from slc.clicktracker.storage.pool import Busy
 from slc.clicktracker.storage.pool import Pool
+from slc.clicktracker.storage.pool import Unavailable
 from slc.clicktracker.storage.replay import Replayer
 from slc.clicktracker.storage.rows import ClickRow
 from slc.clicktracker.storage.rows import LogRow
 from slc.clicktracker.storage.rows import VisitResult
 from slc.clicktracker.storage.rows import VisitRow
+from slc.clicktracker.storage.spool import DEFAULT_MAX_BYTES
 from slc.clicktracker.storage.spool import Spool
+from zope.interface import classImplements
 from zope.interface import implementer
 import logging
 import psycopg2
@@ -43,8 +50,8 @@ import psycopg2
 
 logger = logging.getLogger("slc.clicktracker")
 
-# What a failing database call raises; both become StorageError.
-FAILURES = (psycopg2.Error, Busy)
+# What a failing database call raises; all become StorageError.
+FAILURES = (psycopg2.Error, Unavailable)
 
 
 @implementer(IClickStorage, IClickStorageAdmin, IVisitStorage)
@@ -58,17 +65,30 @@ class PostgresqlStorage:
         self,
         dsn="",
         spool_path=None,
-        pool_size=4,
+        pool_size=2,
         connect_timeout=1,
         statement_timeout_ms=1000,
         backoff=5.0,
         max_backoff=60.0,
-        spool_max_rows=100_000,
+        spool_max_bytes=DEFAULT_MAX_BYTES,
+        spool=None,
+        deadline=None,
+        destination=None,
     ):
         self.dsn = (dsn or "").strip()
-        self.pool = Pool(self.dsn, pool_size, connect_timeout, statement_timeout_ms)
+        # Where this storage's hits go, as the spool records it; without a
+        # DSN, the caller may say for whom they wait.
+        self.destination = destination or dsns.destination(self.dsn)
+        self.pool = Pool(
+            self.dsn, pool_size, connect_timeout, statement_timeout_ms, deadline
+        )
         self.backoff = BackOff(backoff, max_backoff)
-        self.spool = Spool(spool_path, spool_max_rows) if spool_path else None
+        # A spool given is shared (and closed by its owner); one made from a
+        # path is this storage's own.
+        self._owns_spool = spool is None and spool_path is not None
+        if self._owns_spool:
+            spool = Spool(spool_path, spool_max_bytes)
+        self.spool = spool
         self.replayer = Replayer(self)
 
     def storage_error(self, what, error):
@@ -133,6 +153,8 @@ class PostgresqlStorage:
         is_bot=False,
         idle_timeout=1200,
         max_age=18000,
+        hit_id=None,
+        client=None,
     ):
         hit = make_visit_hit(
             member,
@@ -147,10 +169,13 @@ class PostgresqlStorage:
             referrer=referrer,
             title=title,
             when=when,
+            hit_id=hit_id,
+            client=client,
         )
         stored, row = self._store(hit)
         if row is not None:
-            return VisitResult(*row, stored=True)
+            visit, started, ended, reload, duplicate = row
+            return VisitResult(visit, started, ended, reload, True, bool(duplicate))
         # Spooled (or lost): whether the visit expired is decided on replay;
         # until then the cookie keeps the id it has, or gets the new one.
         return VisitResult(
@@ -163,7 +188,7 @@ class PostgresqlStorage:
 
     def _store(self, hit):
         """(stored, row): row is what the database returned, None if spooled."""
-        if self.spool is not None and self.spool.has_backlog():
+        if self.spool is not None and self.spool.has_backlog(self.destination):
             # Older hits are waiting: queue behind them to keep the order.
             if self._append(hit):
                 self.replayer.kick()
@@ -181,6 +206,8 @@ class PostgresqlStorage:
                 # Would fail again on replay; nothing to gain by spooling.
                 logger.error("PostgreSQL refused a hit %r: %s", hit, error)
                 return False, None
+            except Busy:
+                pass  # the database is fine, only busy: spool this one hit
             except FAILURES as error:
                 self.note_failure(error)
             else:
@@ -195,7 +222,7 @@ class PostgresqlStorage:
         if self.spool is None:
             return False
         try:
-            return self.spool.append(hit)
+            return self.spool.append(hit, self.destination)
         except Exception:
             logger.exception("could not spool a hit")
             return False
@@ -298,8 +325,12 @@ class PostgresqlStorage:
             "schema_version": None,
             "hits": None,
             "documents": None,
-            "backlog": len(self.spool) if self.spool is not None else 0,
+            "backlog": 0,
+            "spool": None,
         }
+        if self.spool is not None:
+            info["spool"] = self.spool.usage(self.destination)
+            info["backlog"] = info["spool"]["rows"]
         if not self.dsn:
             return info
 
@@ -320,6 +351,12 @@ class PostgresqlStorage:
         )
         if version is None:
             info["error"] = "the clicktracker schema is not installed yet"
+        elif version < schema.newest():
+            # New hits wait in the spool until then.
+            info["error"] = (
+                f"the clicktracker schema is at version {version}; this add-on "
+                f"needs version {schema.newest()}: upgrade the database"
+            )
         return info
 
     def setup_database(self):
@@ -349,5 +386,110 @@ class PostgresqlStorage:
     def close(self):
         self.replayer.close()
         self.pool.close()
-        if self.spool is not None:
+        if self._owns_spool:
             self.spool.close()
+
+    # -- IAccessLogStorage: the paged access log (logpages.py) ----------------
+
+    # A page may take this long on a pool connection, as long as a hit's
+    # statement; then LogTooSlow. Pages that must read every row of a large
+    # prefix run on a connection of their own (hits never wait for them)
+    # with log_slow_timeout_ms.
+    log_timeout_ms = 1000
+    log_slow_timeout_ms = 3000
+    # Estimated rows under a prefix up to which a page reads, counts and
+    # sorts everything; beyond it only sorts by member, full name and
+    # document are read from an index, and the others are tried up to
+    # log_max_sort_rows (beyond that, refused at once).
+    log_small_rows = 50_000
+    log_max_sort_rows = 300_000
+    log_work_mem = "32MB"
+    # Per batch of a download (iter_log), on a connection of its own.
+    export_statement_timeout_ms = 600_000
+
+    def log_page(
+        self,
+        prefix,
+        per="document",
+        sort_on="member",
+        reverse=False,
+        since=None,
+        until=None,
+        offset=0,
+        limit=50,
+        member=None,
+        document=None,
+        fullnames=None,
+    ):
+        spec = logpages.make_spec(
+            prefix, per, sort_on, reverse, since, until, member, document
+        )
+        logpages.check_page(offset, limit)
+        if sort_on == "fullname" and fullnames is None:
+            raise ValueError("sorting on fullname needs fullnames")
+        self._require_dsn()
+        limits = logpages.Limits(self)
+        own = False
+        try:
+            for _attempt in range(3):
+                page = self._log_page_on(own, spec, offset, limit, limits)
+                if isinstance(page, logpages.Members):
+                    # Names come from Zope: looked up between transactions.
+                    spec = spec._replace(ranks=logpages.rank(page, fullnames))
+                elif page is logpages.NEEDS_ALL:
+                    own = True
+                    limits.timeout_ms = self.log_slow_timeout_ms
+                else:
+                    break
+        except FAILURES as error:
+            raise self.storage_error("reading the access log failed", error) from error
+        if isinstance(page, LogTooSlow):
+            raise page
+        return page
+
+    def _log_page_on(self, own, spec, offset, limit, limits):
+        """read_page on a pool connection, or (``own``) one of its own."""
+
+        def read(cur):
+            return logpages.read_page(cur, spec, offset, limit, limits, own)
+
+        if not own:
+            return self.pool.run(read, deadline=limits.timeout_ms / 1000 + 0.25)
+        conn = self._connect(limits.timeout_ms)
+        try:
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                return read(cur)
+        finally:
+            conn.close()
+
+    def iter_log(
+        self,
+        prefix,
+        per="document",
+        sort_on="member",
+        reverse=False,
+        since=None,
+        until=None,
+        member=None,
+        document=None,
+        fullnames=None,
+        batch_size=2000,
+    ):
+        spec = logpages.make_spec(
+            prefix, per, sort_on, reverse, since, until, member, document
+        )
+        if sort_on == "fullname" and fullnames is None:
+            raise ValueError("sorting on fullname needs fullnames")
+        self._require_dsn()
+        return logpages.iterate(
+            lambda: self._connect(self.export_statement_timeout_ms),
+            spec,
+            fullnames,
+            batch_size,
+            logpages.Limits(self),
+            self.storage_error,
+        )
+
+
+classImplements(PostgresqlStorage, IAccessLogStorage)

@@ -14,16 +14,26 @@ VISITS_VERSION = 2
 
 # -- writing hits ---------------------------------------------------------------
 
-LOG_HIT = "SELECT clicktracker.log_hit(%s, %s, %s, %s, %s, %s, %s)"
+LOG_HIT = "SELECT clicktracker.log_hit(%s, %s, %s, %s, %s, %s, %s, %s)"
 
 LOG_VISIT = (
-    "SELECT visit_id, started, ended, reload FROM clicktracker.log_visit_hit("
-    "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    "SELECT visit_id, started, ended, reload, duplicate "
+    "FROM clicktracker.log_visit_hit("
+    "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
 
 
 def hit_params(hit):
-    return (hit.member, hit.path, hit.url, hit.uid, hit.referrer, hit.title, hit.at)
+    return (
+        hit.member,
+        hit.path,
+        hit.url,
+        hit.uid,
+        hit.referrer,
+        hit.title,
+        hit.at,
+        hit.hit_id,
+    )
 
 
 def visit_params(hit):
@@ -41,6 +51,7 @@ def visit_params(hit):
         bool(hit.is_bot),
         hit.idle_timeout,
         hit.max_age,
+        hit.hit_id,
     )
 
 

@@ -10,7 +10,7 @@ from psycopg2.extras import execute_batch
 from slc.clicktracker.interfaces import StorageError
 from slc.clicktracker.storage import queries
 from slc.clicktracker.storage.hits import is_visit_hit
-from slc.clicktracker.storage.pool import Busy
+from slc.clicktracker.storage.pool import Unavailable
 import logging
 import psycopg2
 import threading
@@ -21,9 +21,15 @@ logger = logging.getLogger("slc.clicktracker")
 
 
 class Replayer:
-    """Drains the spool of ``storage`` (a PostgresqlStorage) into its pool."""
+    """Drains the spool of ``storage`` (a PostgresqlStorage) into its pool.
+
+    Only the hits meant for the storage's own database (its destination).
+    """
 
     batch_size = 500
+    # Seconds a batch may take: far more than a hit's deadline, since a
+    # batch is hundreds of hits; still bounded, a hung server is let go.
+    deadline = 10.0
 
     def __init__(self, storage):
         self.storage = storage
@@ -45,16 +51,20 @@ class Replayer:
         storage = self.storage
         done = 0
         with self._replay_lock:
-            while not self._closed and (batch := spool.peek(self.batch_size)):
+            while not self._closed and (
+                batch := spool.peek(self.batch_size, storage.destination)
+            ):
                 try:
                     try:
-                        storage.pool.run(lambda cur, b=batch: self._write(cur, b))
+                        storage.pool.run(
+                            lambda cur, b=batch: self._write(cur, b), self.deadline
+                        )
                     except psycopg2.DataError:
                         done += self._replay_singly(batch)
                     else:
                         spool.delete(spool_id for spool_id, _ in batch)
                         done += len(batch)
-                except (psycopg2.Error, Busy) as error:
+                except (psycopg2.Error, Unavailable) as error:
                     storage.note_failure(error)
                     raise storage.storage_error(
                         f"replay stopped after {done} hits", error
@@ -114,8 +124,9 @@ class Replayer:
             self._thread.start()
 
     def _replay_until_empty(self):
-        while not self._closed and self.storage.spool.has_backlog():
-            pause = self.storage.backoff.retry_at - time.monotonic()
+        storage = self.storage
+        while not self._closed and storage.spool.has_backlog(storage.destination):
+            pause = storage.backoff.retry_at - time.monotonic()
             if pause > 0:
                 self._wake.wait(pause)
                 continue

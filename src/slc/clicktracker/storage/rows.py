@@ -8,7 +8,9 @@ from collections import namedtuple
 LogRow = namedtuple("LogRow", "member count lastaccess url firstaccess path uid")
 
 # What log_visit returns; see IVisitStorage.log_visit.
-VisitResult = namedtuple("VisitResult", "visit_id started ended reload stored")
+VisitResult = namedtuple(
+    "VisitResult", "visit_id started ended reload stored duplicate", defaults=(False,)
+)
 
 VisitRow = namedtuple(
     "VisitRow",
@@ -16,3 +18,15 @@ VisitRow = namedtuple(
 )
 
 ClickRow = namedtuple("ClickRow", "at url path title reloads")
+
+# One row of the paged access log (IAccessLogStorage): per member and
+# document (``url`` None, ``urls`` the number of addresses it was read at),
+# or per member, document and url (``urls`` 1).
+AccessRow = namedtuple(
+    "AccessRow",
+    "member count firstaccess lastaccess document_id path uid title url urls",
+)
+
+# One page of it: ``total`` rows in all, counted when ``exact``, else the
+# storage's estimate.
+LogPage = namedtuple("LogPage", "rows total exact")

@@ -64,6 +64,11 @@ def migrations(directory=MIGRATIONS_DIR):
     return sorted(found.items())
 
 
+def newest(directory=MIGRATIONS_DIR):
+    """The schema version the shipped migrations reach."""
+    return migrations(directory)[-1][0]
+
+
 def read_version(cursor):
     """Recorded schema version, or None when the schema is not installed."""
     cursor.execute("SELECT to_regclass('clicktracker.schema_version') IS NOT NULL")

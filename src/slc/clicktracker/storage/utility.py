@@ -6,10 +6,18 @@ the control panel (or of the environment) takes effect without a restart.
 The spool (an SQLite file that keeps hits while PostgreSQL is unreachable or
 not configured) is ``SLC_CLICKTRACKER_SPOOL`` when set, else
 ``<clienthome>/clicktracker-spool.sqlite`` (``clienthome`` is the instance's
-``var`` directory).
+``var`` directory). All storages of the process share it; each spooled hit
+says which database it belongs to. A site without a database spools for
+``pending:<site path>``; once the site has one, those hits go there.
 
 Connection pools belong to a process, not to a ZODB connection, so storages
-live in a module-level dict shared by all threads.
+live in a module-level dict shared by all threads, one per DSN (a few: sites
+of one instance may use different databases).
+
+Environment: ``SLC_CLICKTRACKER_POOL_SIZE`` (connections per database,
+default 2: keep it below the number of Zope worker threads, so that a hung
+database can never hold them all) and ``SLC_CLICKTRACKER_SPOOL_MAX_MB``
+(the spool's cap, default 64).
 
 Views and other Zope code get the storage through ``click_storage()``,
 ``visit_storage()`` and ``admin_storage()`` here: one path from the UI to
@@ -17,17 +25,22 @@ the storage.
 """
 
 from App.config import getConfiguration
+from collections import OrderedDict
 from pathlib import Path
+from slc.clicktracker.interfaces import IAccessLogStorage
 from slc.clicktracker.interfaces import IClickStorage
 from slc.clicktracker.interfaces import IClickStorageAdmin
 from slc.clicktracker.interfaces import IVisitStorage
 from slc.clicktracker.interfaces import StorageError
 from slc.clicktracker.interfaces import StorageNotConfigured
+from slc.clicktracker.storage import spool as spools
 from slc.clicktracker.storage.dsn import NOT_CONFIGURED
 from slc.clicktracker.storage.dsn import effective_dsn
 from slc.clicktracker.storage.dsn import mask
 from slc.clicktracker.storage.postgresql import PostgresqlStorage
 from zope.component import queryUtility
+from zope.component.hooks import getSite
+from zope.interface import classImplements
 from zope.interface import implementer
 import functools
 import logging
@@ -39,9 +52,15 @@ import threading
 logger = logging.getLogger(__name__)
 
 ENV_SPOOL = "SLC_CLICKTRACKER_SPOOL"
+ENV_POOL_SIZE = "SLC_CLICKTRACKER_POOL_SIZE"
+ENV_SPOOL_MAX_MB = "SLC_CLICKTRACKER_SPOOL_MAX_MB"
 SPOOL_NAME = "clicktracker-spool.sqlite"
+PENDING = "pending:"
+# Storages kept open at once; the oldest is closed beyond that (its pool;
+# the shared spool stays).
+MAX_STORAGES = 8
 
-_storages = {}  # (dsn, spool path) -> PostgresqlStorage
+_storages = OrderedDict()  # (dsn, spool path, destination) -> PostgresqlStorage
 _lock = threading.Lock()
 
 
@@ -90,15 +109,29 @@ def _spool_path(configured, clienthome):
     return str(Path(directory) / SPOOL_NAME)
 
 
-def get_storage(dsn, spool):
-    """The process-wide PostgresqlStorage for ``(dsn, spool)``.
+def _number(name, default):
+    try:
+        value = int(os.environ.get(name, "") or default)
+    except ValueError:
+        logger.warning("%s is not a whole number; using %s", name, default)
+        return default
+    return max(value, 1)
 
-    A storage for another DSN on the same spool belongs to an earlier
-    configuration: it is closed, so its pool keeps no connections open and
-    only one storage at a time owns the spool file (a spool is not meant to
-    be shared).
+
+def pending_destination(site=None):
+    """Where a site without a database spools: for that site only."""
+    site = site if site is not None else getSite()
+    path = "/".join(site.getPhysicalPath()) if site is not None else ""
+    return f"{PENDING}{path}"
+
+
+def get_storage(dsn, spool, destination=None):
+    """The process-wide PostgresqlStorage for ``dsn`` and spool file ``spool``.
+
+    :param destination: the spool destination of a storage without a DSN
+        (``pending_destination()``); storages with a DSN derive theirs.
     """
-    key = (dsn, spool)
+    key = (dsn, spool, destination)
     storage = _storages.get(key)  # the usual case, without waiting for the lock
     if storage is not None:
         return storage
@@ -106,9 +139,16 @@ def get_storage(dsn, spool):
         storage = _storages.get(key)
         if storage is not None:
             return storage
-        for old_key in [k for k in _storages if k[1] == spool]:
-            _close(_storages.pop(old_key))
-        storage = _storages[key] = PostgresqlStorage(dsn=dsn, spool_path=spool)
+        storage = _storages[key] = PostgresqlStorage(
+            dsn=dsn,
+            spool=spools.shared(
+                spool, max_bytes=_number(ENV_SPOOL_MAX_MB, 64) * 1024 * 1024
+            ),
+            pool_size=_number(ENV_POOL_SIZE, 2),
+            destination=destination,
+        )
+        while len(_storages) > MAX_STORAGES:
+            _close(_storages.popitem(last=False)[1])
         return storage
 
 
@@ -120,10 +160,11 @@ def _close(storage):
 
 
 def close_all():
-    """Close every pool (process shutdown, tests)."""
+    """Close every pool and spool (process shutdown, tests)."""
     with _lock:
         while _storages:
             _close(_storages.popitem()[1])
+        spools.close_shared()
 
 
 @implementer(IClickStorage, IClickStorageAdmin, IVisitStorage)
@@ -137,7 +178,18 @@ class ConfiguredStorage:
 
     def storage(self):
         dsn, _source = effective_dsn()
-        return get_storage(dsn, spool_path())
+        if not dsn:
+            return get_storage("", spool_path(), pending_destination())
+        storage = get_storage(dsn, spool_path())
+        if storage.spool.pending:
+            self._adopt(storage)
+        return storage
+
+    @staticmethod
+    def _adopt(storage):
+        """Hits this site spooled before it had a database go to this one."""
+        if storage.spool.relabel(pending_destination(), storage.destination):
+            storage.replayer.kick()
 
     def _switched(self, storage):
         """The storage configured now, when it is not ``storage``; else None."""
@@ -179,7 +231,7 @@ class ConfiguredStorage:
         """The storage's status plus where the configuration comes from."""
         dsn, source = effective_dsn()
         spool = spool_path()
-        status = dict(get_storage(dsn, spool).status())
+        status = dict(self.storage().status())
         status["dsn_source"] = source
         status["masked_dsn"] = mask(dsn)
         status["spool_path"] = spool
@@ -195,7 +247,7 @@ class ConfiguredStorage:
         dsn, _source = effective_dsn()
         if not dsn:
             raise StorageNotConfigured(NOT_CONFIGURED)
-        return get_storage(dsn, spool_path()).setup_database()
+        return self.storage().setup_database()
 
     def move(self, old_path, new_path):
         return self.storage().move(old_path, new_path)
@@ -217,3 +269,20 @@ class ConfiguredStorage:
 
     def purge(self, keep_days, batch_size=5000):
         return self.storage().purge(keep_days, batch_size=batch_size)
+
+    # -- IAccessLogStorage ------------------------------------------------------
+
+    def log_page(self, prefix, *args, **kw):
+        return self.storage().log_page(prefix, *args, **kw)
+
+    def iter_log(self, prefix, *args, **kw):
+        return self.storage().iter_log(prefix, *args, **kw)
+
+
+classImplements(ConfiguredStorage, IAccessLogStorage)
+
+
+def access_log_storage():
+    """The click storage when it pages the access log itself, else None."""
+    storage = queryUtility(IClickStorage)
+    return storage if IAccessLogStorage.providedBy(storage) else None

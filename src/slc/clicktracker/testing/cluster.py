@@ -8,6 +8,7 @@ import os
 import psycopg2
 import shutil
 import tempfile
+import time
 
 
 class PostgresCluster:
@@ -55,6 +56,7 @@ class PostgresCluster:
         executor.start()
         self.executor = executor
         atexit.register(self.stop)
+        self.wait_ready()
         self.execute(f"CREATE DATABASE {self.template}")
 
     def stop(self):
@@ -64,6 +66,44 @@ class PostgresCluster:
         if self.tmpdir:
             shutil.rmtree(self.tmpdir, ignore_errors=True)
             self.tmpdir = None
+
+    def processes(self):
+        """The server's processes (postmaster first), as psutil.Process."""
+        import psutil
+
+        pidfile = Path(self.tmpdir) / "data" / "postmaster.pid"
+        main = psutil.Process(int(pidfile.read_text().split()[0]))
+        return [main, *main.children(recursive=True)]
+
+    def freeze(self):
+        """Stop every server process (SIGSTOP): a hung server that accepts
+        connections and answers nothing, like a network black hole."""
+        for process in self.processes():
+            process.suspend()
+
+    def resume(self):
+        """Let a frozen server go on (SIGCONT); harmless when running."""
+        if self.executor is None:
+            return
+        for process in self.processes():
+            process.resume()
+
+    def restart(self):
+        """Start a stopped server again and wait until it takes queries."""
+        self.executor.start()
+        self.wait_ready()
+
+    def wait_ready(self):
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                psycopg2.connect(self.dsn()).close()
+                return
+            except psycopg2.OperationalError:
+                # "the database system is starting up", for a moment.
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def dsn(self, dbname="postgres"):
         return (

@@ -1,4 +1,8 @@
-"""1001 -> 1002: bring the tracking database to the schema with visits."""
+"""Upgrade steps that bring the tracking database to the add-on's schema.
+
+Used by every profile upgrade that comes with a new schema version (1002:
+visits; 1004: hits stored exactly once).
+"""
 
 from slc.clicktracker.interfaces import StorageError
 from slc.clicktracker.storage.utility import admin_storage
@@ -9,8 +13,9 @@ logger = logging.getLogger("slc.clicktracker")
 
 
 def upgrade_database(context):
-    # Visit hits wait in the spool until the database has schema 2. A
-    # database that is away now is upgraded later from the control panel.
+    # Hits the old schema cannot take wait in the spool until it is
+    # upgraded. A database that is away now is upgraded later from the
+    # control panel.
     storage = admin_storage()
     if storage is None:
         return
