@@ -65,9 +65,10 @@ setup(
         ],
         # The Plone site around the add-on (demo, tests, buildout): the
         # Classic UI distribution, without which the Zope root offers no way
-        # to create a site. Which distribution a site uses is the site's
-        # choice, so it is no requirement of the add-on.
+        # to create a site, and HTTP caching as production sites run it.
+        # Both are the site's choice, so no requirement of the add-on.
         "site": [
+            "plone.app.caching",
             "plone.classicui",
         ],
     },

@@ -5,6 +5,9 @@ directory, then measures, side by side in one run:
 
 - the viewlet's render cost (tracked page: signs a token; untracked: nothing);
 - the tracking script's size, raw and gzipped;
+- pages per second of a tracked document beside an untracked one, as a
+  member, with the demo's HTTP caching on (plone.app.caching's preset
+  without a proxy: Zope's RAM cache serves both after the first render);
 - POSTs per second to ``@@clicktracker-callback`` on a tracked document from
   several concurrent clients logged in as a member, each hit stored in
   PostgreSQL, beside POSTs of the same body to Plone's trivial ``@@ok`` view
@@ -34,6 +37,7 @@ import os
 import port_for
 import psutil
 import psycopg2
+import secrets
 import subprocess
 import sys
 import time
@@ -52,10 +56,12 @@ CLIENTS = 4
 ROUNDS = 16
 PER_ROUND = 300
 WARM_UP = 200
+PAGE_ROUNDS = 6
+PAGES_PER_ROUND = 200
 SCRIPT = ROOT / "src/slc/clicktracker/browser/static/clicktracker.js"
 
 
-def zope_side(var, count):
+def zope_side(var):
     zconsole = Path(sys.executable).parent / "zconsole"
     out = subprocess.run(
         [
@@ -63,7 +69,6 @@ def zope_side(var, count):
             "run",
             var / "instance/etc/zope.conf",
             ROOT / "benchmarks/zope_side.py",
-            str(count),
         ],
         capture_output=True,
         text=True,
@@ -73,7 +78,14 @@ def zope_side(var, count):
 
 
 def post_all(url, bodies, password, close=False):
-    """POST every body from CLIENTS threads; returns (requests/s, statuses).
+    """POST every body from CLIENTS threads; returns (requests/s, statuses)."""
+    payloads = [urlencode(body).encode("ascii") for body in bodies]
+    return send_all("POST", url, payloads, password, close)
+
+
+def send_all(method, url, payloads, password, close=False):
+    """Send a request per payload (None: no body) from CLIENTS threads;
+    returns (requests/s, statuses).
 
     Each client keeps one HTTP/1.1 connection (reopened when the server
     closes it, as waitress does after a 204) and sends back the cookies it
@@ -90,7 +102,6 @@ def post_all(url, bodies, password, close=False):
     }
     if close:
         headers["Connection"] = "close"
-    payloads = [urlencode(body).encode("ascii") for body in bodies]
     chunks = [payloads[i::CLIENTS] for i in range(CLIENTS)]
 
     def work(chunk):
@@ -100,7 +111,7 @@ def post_all(url, bodies, password, close=False):
             sent = dict(headers)
             if cookies:
                 sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
-            conn.request("POST", parts.path, payload, sent)
+            conn.request(method, parts.path, payload, sent)
             response = conn.getresponse()
             response.read()
             for header in response.headers.get_all("Set-Cookie") or ():
@@ -113,7 +124,7 @@ def post_all(url, bodies, password, close=False):
     start = time.perf_counter()
     with ThreadPoolExecutor(CLIENTS) as pool:
         statuses = [s for chunk in pool.map(work, chunks) for s in chunk]
-    return len(bodies) / (time.perf_counter() - start), statuses
+    return len(payloads) / (time.perf_counter() - start), statuses
 
 
 def stored_hits(var):
@@ -138,7 +149,7 @@ def main():
         demo.start()
         password = demo.credentials()["alice"]
         demo.interrupt()  # the ZODB is free for zconsole
-        side = zope_side(var, WARM_UP + len(layouts()) * ROUNDS * PER_ROUND)
+        side = zope_side(var)
         print(
             "viewlet render: tracked page "
             f"{side['viewlet_tracked_us']:.0f} us, untracked page "
@@ -147,7 +158,8 @@ def main():
         demo = Demo(var, port_for.select_random())
         demo.start()
         try:
-            run(demo, password, side["tokens"])
+            pages(demo, password)
+            run(demo, password, side["token"])
         finally:
             demo.interrupt()
     finally:
@@ -208,10 +220,57 @@ def cpu_used(before, after):
     return sum(value - before.get(pid, 0.0) for pid, value in after.items())
 
 
-def run(demo, password, tokens):
+def pages(demo, password):
+    """Tracked vs untracked page, alternating rounds of GETs as a member."""
+    urls = {
+        "tracked": f"{demo.url}/board-meeting/agenda",
+        "untracked": f"{demo.url}/welcome",
+    }
+    zope = demo.zope_processes()
+    for url in urls.values():  # the first render fills the RAM cache
+        send_all("GET", url, [None] * 20, password)
+    seconds, cpu, ratios = dict.fromkeys(urls, 0.0), dict.fromkeys(urls, 0.0), []
+    for _ in range(PAGE_ROUNDS):
+        rates = {}
+        for name, url in urls.items():
+            before = cpu_seconds(zope)
+            rates[name], statuses = send_all(
+                "GET", url, [None] * PAGES_PER_ROUND, password
+            )
+            assert set(statuses) == {200}, (name, set(statuses))
+            cpu[name] += cpu_used(before, cpu_seconds(zope))
+            seconds[name] += PAGES_PER_ROUND / rates[name]
+        ratios.append(rates["tracked"] / rates["untracked"])
+    total = PAGE_ROUNDS * PAGES_PER_ROUND
+    print(
+        f"Pages as a member with HTTP caching on, {CLIENTS} clients, "
+        f"{PAGE_ROUNDS} alternating rounds of {PAGES_PER_ROUND}:"
+    )
+    for name in urls:
+        print(
+            f"  {name + ' page':<30}{total / seconds[name]:>7.0f} req/s"
+            f"{cpu[name] / total * 1e6:>9.0f} us Zope CPU/req"
+        )
+    spread = sorted(ratios)
+    print(
+        f"  ratio tracked / untracked: {seconds['untracked'] / seconds['tracked']:.0%}"
+        f"; per round {spread[0]:.0%}..{spread[-1]:.0%}"
+    )
+
+
+def run(demo, password, token):
     doc_url = f"{demo.url}/board-meeting/agenda"
+    count = WARM_UP + len(layouts()) * ROUNDS * PER_ROUND
+    # One page's token, each showing with its own view id, as the script
+    # sends them: every POST is one view.
     bodies = [
-        {"token": token, "url": doc_url, "referrer": demo.url} for token in tokens
+        {
+            "token": token,
+            "view": secrets.token_hex(16),
+            "url": doc_url,
+            "referrer": demo.url,
+        }
+        for _ in range(count)
     ]
     zope = demo.zope_processes()
     everything_else = [psutil.Process()]

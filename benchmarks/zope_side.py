@@ -2,8 +2,7 @@
 
 Prints one JSON object: the viewlet's render cost on a tracked and on an
 untracked page (as the member, so the tracked one really signs a token), and
-as many fresh callback tokens for the member's view of the tracked page as
-the last command-line argument asks for.
+the token of the member's page of the tracked document.
 """
 
 from AccessControl.SecurityManagement import newSecurityManager
@@ -14,7 +13,6 @@ from slc.clicktracker.tokens import make_token
 from zope.component.hooks import setSite
 from zope.interface import alsoProvides
 import json
-import sys
 import time
 
 
@@ -34,7 +32,7 @@ def render_cost(context, request):
     return (time.perf_counter() - start) / RENDERS * 1e6, bool(html)
 
 
-def main(app, count):
+def main(app):
     site = app["Plone"]
     setSite(site)
     users = site.acl_users
@@ -46,16 +44,16 @@ def main(app, count):
     tracked_us, tracked_html = render_cost(doc, request)
     untracked_us, untracked_html = render_cost(site, request)
     assert tracked_html and not untracked_html
-    tokens = [make_token(MEMBER, doc, site) for _ in range(count)]
+    token = make_token(MEMBER, doc, site)
     print(
         json.dumps(
             {
                 "viewlet_tracked_us": tracked_us,
                 "viewlet_untracked_us": untracked_us,
-                "tokens": tokens,
+                "token": token,
             }
         )
     )
 
 
-main(app, int(sys.argv[-1]))  # noqa: F821 -- `app` is provided by zconsole
+main(app)  # noqa: F821 -- `app` is provided by zconsole

@@ -99,6 +99,32 @@ def ensure_content(site):
             api.content.transition(doc, "publish")
 
 
+def ensure_caching(site):
+    """HTTP caching as production sites run it: plone.app.caching's preset
+    for a site without a caching proxy, and the add-on's own rules."""
+    record = "plone.caching.interfaces.ICacheSettings.enabled"
+    setup_tool = api.portal.get_tool("portal_setup")
+    setup_tool.runAllImportStepsFromProfile("profile-slc.clicktracker:caching")
+    if not api.portal.get_registry_record(record):
+        setup_tool.runAllImportStepsFromProfile(
+            "profile-plone.app.caching:without-caching-proxy", purge_old=False
+        )
+        api.portal.set_registry_record(record, True)
+
+
+def ensure_untracked(site):
+    """A page outside the tracked folder (benchmarks compare the two)."""
+    if "welcome" not in site:
+        doc = api.content.create(
+            container=site,
+            type="Document",
+            id="welcome",
+            title="Welcome",
+            description="Not tracked: views of this page are not recorded.",
+        )
+        api.content.transition(doc, "publish")
+
+
 def main(app):
     var = Path(os.environ["DEMO_VAR"])
     ensure_admin(app)
@@ -109,6 +135,8 @@ def main(app):
     setup_tool.runAllImportStepsFromProfile("profile-slc.clicktracker:dbsetup")
     ensure_members(var / "demo-members.json")
     ensure_content(site)
+    ensure_untracked(site)
+    ensure_caching(site)
     transaction.commit()
 
 

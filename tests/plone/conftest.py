@@ -14,6 +14,8 @@ from slc.clicktracker.interfaces import IClickStorage
 from slc.clicktracker.storage import dsn
 from slc.clicktracker.storage import utility
 from slc.clicktracker.testing.layers import ACCEPTANCE_TESTING
+from slc.clicktracker.testing.layers import CACHING_ACCEPTANCE_TESTING
+from slc.clicktracker.testing.layers import CACHING_FUNCTIONAL_TESTING
 from slc.clicktracker.testing.layers import FUNCTIONAL_TESTING
 from slc.clicktracker.testing.layers import INTEGRATION_TESTING
 from tests.plone.helpers import LIVE_MEMBER
@@ -31,6 +33,8 @@ globals().update(
     fixtures_factory(
         (
             (ACCEPTANCE_TESTING, "acceptance"),
+            (CACHING_ACCEPTANCE_TESTING, "caching_acceptance"),
+            (CACHING_FUNCTIONAL_TESTING, "caching_functional"),
             (FUNCTIONAL_TESTING, "functional"),
             (INTEGRATION_TESTING, "integration"),
         )
@@ -160,11 +164,11 @@ def panel_url(functional):
 
 # Not autouse: only the callback modules had it, they ask for it in pytestmark.
 @pytest.fixture
-def fresh_nonces():
-    """The tokens' replay cache, emptied before and after the test."""
-    tokens.NONCES.clear()
+def fresh_seen():
+    """The hit ids this process has seen, emptied before and after the test."""
+    tokens.SEEN.clear()
     yield
-    tokens.NONCES.clear()
+    tokens.SEEN.clear()
 
 
 @pytest.fixture

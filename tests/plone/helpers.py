@@ -20,6 +20,7 @@ import csv
 import io
 import psycopg2
 import re
+import secrets
 import transaction
 
 
@@ -78,7 +79,17 @@ def set_anonymous(value):
 FORM = "application/x-www-form-urlencoded;charset=UTF-8"  # what sendBeacon sends
 
 
+def new_view():
+    """A view id as the script makes one for each showing of a page."""
+    return secrets.token_hex(16)
+
+
 def post(browser, callback, **fields):
+    """POST ``fields`` as the script does; a new view id unless one is given
+    (``view=""`` sends none). Returns the status line."""
+    fields = {"view": new_view()} | fields
+    if not fields["view"]:
+        del fields["view"]
     browser.post(callback, urlencode(fields), FORM)
     return browser.headers["status"]
 
@@ -104,9 +115,9 @@ def hits(functional):
 def read(browser, obj):
     """Open ``obj`` and report it as the script would; the response status."""
     attrs = the_script(browser, obj.absolute_url())
-    fields = {"token": attrs["data-token"], "url": browser.url, "referrer": ""}
-    browser.post(attrs["data-callback"], urlencode(fields), FORM)
-    return browser.headers["status"]
+    return post(
+        browser, attrs["data-callback"], token=attrs["data-token"], url=browser.url
+    )
 
 
 def visit_storage():

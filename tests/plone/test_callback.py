@@ -7,6 +7,7 @@ from slc.clicktracker.interfaces import IClickStorage
 from tests.plone.helpers import FORM
 from tests.plone.helpers import UA
 from tests.plone.helpers import hits
+from tests.plone.helpers import new_view
 from tests.plone.helpers import open_browser
 from tests.plone.helpers import post
 from tests.plone.helpers import set_anonymous
@@ -21,8 +22,8 @@ import time
 import transaction
 
 
-# The tokens' replay cache starts empty in every test.
-pytestmark = pytest.mark.usefixtures("fresh_nonces")
+# The hit ids this process has seen start empty in every test.
+pytestmark = pytest.mark.usefixtures("fresh_seen")
 
 
 def visit(functional, obj, user="alice", ua=UA):
@@ -142,20 +143,72 @@ def test_bad_token_not_counted(functional, tracked_content, make_bad):
     assert hits(functional) == []
 
 
-def test_expired_token_not_counted(functional, tracked_content):
+def test_expired_token_is_exchanged_for_a_fresh_one(functional, tracked_content):
+    # A page kept in a tab or a cache for longer than the token lives.
     doc, portal = tracked_content["doc"], tracked_content["portal"]
-    old = time.time() - tokens.DEFAULT_TTL - 1
+    old = time.time() - tokens.DEFAULT_TTL - 3601
     expired = tokens.make_token("alice", doc, portal, now=old)
     browser, _token, callback = visit(functional, doc)
-    assert post(browser, callback, token=expired, url=browser.url).startswith("204")
+    view = new_view()
+    status = post(browser, callback, token=expired, view=view, url=browser.url)
+    assert status.startswith("200")
+    assert browser.headers["Content-Type"].startswith("text/plain")
+    assert browser.headers["Cache-Control"] == "no-store"
+    fresh = browser.contents
+    assert hits(functional) == []
+    tokens.verify_token(fresh, "alice", doc, portal)
+    # The script sends the same showing again with it: counted once.
+    for _ in range(2):
+        status = post(browser, callback, token=fresh, view=view, url=browser.url)
+        assert status.startswith("204")
+    assert len(hits(functional)) == 1
+
+
+def test_expired_token_of_another_member_gets_nothing(functional, tracked_content):
+    doc, portal = tracked_content["doc"], tracked_content["portal"]
+    old = time.time() - tokens.DEFAULT_TTL - 3601
+    alices = tokens.make_token("alice", doc, portal, now=old)
+    bob, _token, callback = visit(functional, doc, "bob")
+    assert post(bob, callback, token=alices, url=bob.url).startswith("204")
+    assert not bob.contents
     assert hits(functional) == []
 
 
-def test_replayed_token_counted_once(functional, tracked_content):
+def test_replayed_request_counted_once(functional, tracked_content):
     browser, token_, callback = visit(functional, tracked_content["doc"])
+    view = new_view()
     for _ in range(3):
-        assert post(browser, callback, token=token_, url=browser.url).startswith("204")
+        status = post(browser, callback, token=token_, view=view, url=browser.url)
+        assert status.startswith("204")
     assert len(hits(functional)) == 1
+
+
+def test_without_a_view_id_a_token_counts_once(functional, tracked_content):
+    # An older script sends no view id: each token then counts once.
+    browser, token_, callback = visit(functional, tracked_content["doc"])
+    for _ in range(2):
+        status = post(browser, callback, token=token_, view="", url=browser.url)
+        assert status.startswith("204")
+    assert len(hits(functional)) == 1
+
+
+@pytest.mark.parametrize("view", ["short", "x" * 65, "<script>" * 4])
+def test_a_malformed_view_id_is_refused(functional, tracked_content, view):
+    browser, token_, callback = visit(functional, tracked_content["doc"])
+    status = post(browser, callback, token=token_, view=view, url=browser.url)
+    assert status.startswith("400")
+    assert hits(functional) == []
+
+
+def test_each_showing_of_a_cached_page_counts(functional, tracked_content):
+    # The same HTML (one token) shown three times: three views.
+    browser, token_, callback = visit(functional, tracked_content["doc"])
+    page = browser.url
+    for _ in range(3):
+        assert post(browser, callback, token=token_, url=page).startswith("204")
+    # One click and two reloads of it, three views in the access log.
+    (row,) = getUtility(IClickStorage).getLog("/plone/folder/doc")
+    assert row.count == 3
 
 
 def test_each_page_load_counts(functional, tracked_content):
@@ -320,8 +373,9 @@ def test_no_zodb_writes(functional, tracked_content):
     before = db.lastTransaction()
     for page_browser, page_token, page_callback in pages:
         post(page_browser, page_callback, token=page_token, url=page_browser.url)
+    view = new_view()
     for _ in range(10):
-        post(browser, callback, token=token_, url=browser.url)  # replays
+        post(browser, callback, token=token_, view=view, url=browser.url)  # replays
         post(browser, callback, token="x.y", url=browser.url)
         post(browser, callback, url=browser.url)
         browser.open(callback)

@@ -13,8 +13,8 @@ import logging
 import pytest
 
 
-# The tokens' replay cache starts empty in every test.
-pytestmark = pytest.mark.usefixtures("fresh_nonces")
+# The hit ids this process has seen start empty in every test.
+pytestmark = pytest.mark.usefixtures("fresh_seen")
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from zope.component.hooks import setSite
 import psycopg2
 import re
 import requests
+import secrets
 import time
 import transaction
 
@@ -45,7 +46,7 @@ def test_a_frozen_database_holds_no_page_and_no_callback(live_site, pg_cluster):
         started = time.monotonic()
         answer = requests.post(
             f"{doc_url}/@@clicktracker-callback",
-            data={"token": token, "url": doc_url, "referrer": ""},
+            data={"token": token, "view": secrets.token_hex(16), "url": doc_url},
             auth=session.auth,
             headers={"User-Agent": DESKTOP_UA},
             timeout=30,

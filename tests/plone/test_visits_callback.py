@@ -26,8 +26,8 @@ import transaction
 COOKIE = "__ct_visit"
 BOT_UA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 
-# The tokens' replay cache starts empty in every test.
-pytestmark = pytest.mark.usefixtures("fresh_nonces")
+# The hit ids this process has seen start empty in every test.
+pytestmark = pytest.mark.usefixtures("fresh_seen")
 
 
 def set_cookies(browser):

@@ -73,6 +73,16 @@ def test_make_start_demo(var, page):
             timeout=30,
         )
         assert "++resource++slc.clicktracker/clicktracker.js" in agenda.text
+        # HTTP caching is on, as on production sites (plone.app.caching's
+        # preset without a proxy): the page revalidates with its ETag.
+        assert agenda.headers["X-Cache-Rule"] == "plone.content.itemView"
+        again = requests.get(
+            f"{demo.url}/board-meeting/agenda",
+            auth=("alice", creds["alice"]),
+            headers={"User-Agent": DESKTOP_UA, "If-None-Match": agenda.headers["ETag"]},
+            timeout=30,
+        )
+        assert again.status_code == 304
 
         # bob edits the folder, so he manages its tracking; alice may not.
         tab = f"{demo.url}/board-meeting/@@tracking"

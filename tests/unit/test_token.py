@@ -1,4 +1,4 @@
-"""Tracking tokens: signing, every reason to refuse one, single use."""
+"""Tracking tokens: signing, every reason to refuse one, hit ids."""
 
 from slc.clicktracker import tokens
 from slc.clicktracker.tokens import TokenError
@@ -6,6 +6,7 @@ import base64
 import json
 import pytest
 import threading
+import uuid
 
 
 SECRET = "s3cret-key"
@@ -51,7 +52,9 @@ def test_round_trip():
     assert payload["m"] == "alice"
     assert payload["o"] == DOC
     assert payload["s"] == SITE
-    assert payload["e"] == NOW + tokens.DEFAULT_TTL
+    # Rounded up to the hour: at least the lifetime, at most an hour more.
+    assert payload["e"] % 3600 == 0
+    assert NOW + tokens.DEFAULT_TTL <= payload["e"] < NOW + tokens.DEFAULT_TTL + 3600
 
 
 def test_url_safe():
@@ -60,22 +63,35 @@ def test_url_safe():
     assert check(value, member="ü/+?&=x")["m"] == "ü/+?&=x"
 
 
-def test_nonce_differs_per_token():
-    assert payload_of(make())["n"] != payload_of(make())["n"]
-    assert make() != make()
+def test_same_token_within_the_hour():
+    # A page rendered twice (or cached) carries the same token: no
+    # per-render secret in cacheable HTML.
+    hour = (NOW // 3600 + 1) * 3600
+    assert make(now=hour - 3599) == make(now=hour - 1)
+    assert make(now=hour - 1) != make(now=hour + 1)
+    assert make() != make(member="bob")
 
 
 def test_valid_until_expiry():
     value = make(ttl=100)
-    check(value, now=NOW + 99)
-    assert reason(value, now=NOW + 100) == "expired"
+    expires = payload_of(value)["e"]
+    check(value, now=expires - 1)
+    assert reason(value, now=expires) == "expired"
     assert reason(value, now=NOW + 10**6) == "expired"
 
 
-def test_default_lifetime_is_twelve_hours():
+def test_default_lifetime_is_twelve_hours_or_a_little_more():
     value = make()
-    check(value, now=NOW + 12 * 3600 - 1)
-    assert reason(value, now=NOW + 12 * 3600) == "expired"
+    check(value, now=NOW + 12 * 3600)
+    assert reason(value, now=NOW + 13 * 3600) == "expired"
+
+
+def test_expired_is_said_only_of_an_otherwise_right_token():
+    late = NOW + 10**6
+    assert reason(make(), now=late) == "expired"
+    assert reason(make(), now=late, member="bob") == "wrong member"
+    assert reason(make(), now=late, obj="/plone/other") == "wrong object"
+    assert reason(make(), now=late, site="/other") == "wrong site"
 
 
 def test_wrong_member():
@@ -109,7 +125,7 @@ def test_bytes_secret():
 
 @pytest.mark.parametrize(
     "changes",
-    [{"m": "bob"}, {"o": "other"}, {"s": "/x"}, {"e": NOW + 10**9}, {"n": "x"}],
+    [{"m": "bob"}, {"o": "other"}, {"s": "/x"}, {"e": NOW + 10**9}],
 )
 def test_changed_payload_breaks_the_signature(changes):
     value = resign_free(make(), **changes)
@@ -150,58 +166,61 @@ def test_anonymous_name_is_no_user_id():
     assert tokens.ANONYMOUS == "(anonymous)"
 
 
-# -- single use ---------------------------------------------------------------
+# -- hit ids ------------------------------------------------------------------
 
 
-def test_replay_refused():
-    nonces = tokens.NonceRecord()
+def test_hit_id_is_the_same_for_the_same_showing():
     value = make()
-    check(value, nonces=nonces)
-    assert reason(value, nonces=nonces) == "replayed"
-    # Another render of the same page is a new read.
-    check(make(), nonces=nonces)
+    assert tokens.hit_id(value, "a" * 32) == tokens.hit_id(value, "a" * 32)
+    assert tokens.hit_id(value, "a" * 32) != tokens.hit_id(value, "b" * 32)
+    assert tokens.hit_id(value, "") != tokens.hit_id(make(member="bob"), "")
 
 
-def test_refused_token_is_not_used_up():
-    nonces = tokens.NonceRecord()
+def test_hit_id_is_a_uuid7_of_the_tokens_expiry():
     value = make()
-    assert reason(value, member="bob", nonces=nonces) == "wrong member"
-    assert len(nonces) == 0
-    check(value, nonces=nonces)
+    hit = uuid.UUID(tokens.hit_id(value, "a" * 32))
+    assert hit.version == 7
+    assert hit.int >> 80 == payload_of(value)["e"] * 1000
 
 
-def test_used_nonces_forgotten_after_expiry():
-    nonces = tokens.NonceRecord()
-    assert nonces.use("a", expires=NOW + 10, now=NOW)
-    assert nonces.use("b", expires=NOW + 20, now=NOW)
-    assert not nonces.use("a", expires=NOW + 10, now=NOW + 9)
-    assert nonces.use("c", expires=NOW + 30, now=NOW + 15)
-    assert len(nonces) == 2  # "a" expired, "b" and "c" remain
+@pytest.mark.parametrize("view", ["", "abc", "a" * 65, "a b" * 10, "ü" * 20])
+def test_view_ids_the_script_does_not_make_are_refused(view):
+    assert not tokens.VIEW_ID.fullmatch(view)
 
 
-def test_nonce_record_is_bounded():
-    nonces = tokens.NonceRecord(maxsize=3)
+def test_view_ids_the_script_makes():
+    assert tokens.VIEW_ID.fullmatch("0123456789abcdef" * 2)
+
+
+# -- what a process has seen (storages without hit ids) ----------------------
+
+
+def test_seen_forgotten_after_expiry():
+    seen = tokens.SeenRecord()
+    assert seen.use("a", expires=NOW + 10, now=NOW)
+    assert seen.use("b", expires=NOW + 20, now=NOW)
+    assert not seen.use("a", expires=NOW + 10, now=NOW + 9)
+    assert seen.use("c", expires=NOW + 30, now=NOW + 15)
+    assert len(seen) == 2  # "a" expired, "b" and "c" remain
+
+
+def test_seen_record_is_bounded():
+    seen = tokens.SeenRecord(maxsize=3)
     for n in range(10):
-        assert nonces.use(str(n), expires=NOW + 100, now=NOW)
-    assert len(nonces) == 3
+        assert seen.use(str(n), expires=NOW + 100, now=NOW)
+    assert len(seen) == 3
     # The newest are remembered.
-    assert not nonces.use("9", expires=NOW + 100, now=NOW)
+    assert not seen.use("9", expires=NOW + 100, now=NOW)
 
 
-def test_nonce_record_is_thread_safe():
-    nonces = tokens.NonceRecord()
-    value = make()
+def test_seen_record_is_thread_safe():
+    seen = tokens.SeenRecord()
     results = []
     barrier = threading.Barrier(16)
 
     def attempt():
         barrier.wait()
-        try:
-            check(value, nonces=nonces)
-        except TokenError:
-            results.append(False)
-        else:
-            results.append(True)
+        results.append(seen.use("hit", expires=NOW + 100, now=NOW))
 
     threads = [threading.Thread(target=attempt) for _ in range(16)]
     for thread in threads:

@@ -1,20 +1,25 @@
-"""Signed, single-use tokens that tie a page render to its tracking callback.
+"""Signed page tokens, and the id of each showing of a page.
 
-The viewlet puts a token into the page; the callback accepts a hit only with
-a token that was made for the same member, object and site, has not expired
-and has not been used before in this process.
+The viewlet puts a token into the page: it says that this member may report
+views of this object of this site, until it expires. It holds no nonce, so a
+page served from a cache (a 304 revalidation, Zope's RAM cache, a proxy)
+carries a token that is as good as a fresh one. Each *showing* of the page
+(the first load, a reload, a page restored from the back/forward cache) is
+told apart by a random view id the script makes; the callback derives the
+hit's id from token and view id (``hit_id``), and the database stores each
+hit id once. So a replayed request counts once, across all Zope instances
+that share the database, and a forged one (without a valid token) not at
+all.
 
 A token is ``base64url(json payload) + "." + base64url(HMAC-SHA256)``. The
 payload holds the member id (``m``), the object key (``o``: its UID, or its
-physical path when it has none), the site key (``s``), a random nonce (``n``)
-and the expiry as a Unix time (``e``). The HMAC key is a secret of the
-site's plone.keyring ring ``_system``; every key still on that ring is
-accepted, so a weekly key rotation does not void pages that are open.
-
-Replays are refused through ``NONCES``, a record kept in the memory of this
-Zope process only: several instances (ZEO clients, containers) share no
-nonce memory, so one page render can be counted once per instance, and a
-restart forgets the record.
+physical path when it has none), the site key (``s``) and the expiry as a
+Unix time (``e``, rounded up to the hour, so that pages rendered within the
+same hour carry the same token). The HMAC key is a secret of the site's
+plone.keyring ring ``_system``; every key still on that ring is accepted,
+so a weekly key rotation does not void pages that are open. A token that has
+merely expired (a page kept in a cache or a tab for long) is exchanged by the
+callback for a fresh one (see the callback).
 """
 
 from collections import OrderedDict
@@ -24,23 +29,28 @@ import binascii
 import hashlib
 import hmac
 import json
+import math
 import re
-import secrets
 import threading
 import time
+import uuid
 
 
 # The member name of anonymous visitors; Plone user ids cannot contain "(".
 ANONYMOUS = "(anonymous)"
 # A tab may wait in the background for a long time before it is read.
 DEFAULT_TTL = 12 * 60 * 60
+# Expiry times are rounded up to this, so that a page's token is the same
+# for an hour and the page caches well.
+QUANTUM = 60 * 60
 RING = "_system"
-# More used nonces than this are not remembered (bounded memory); the oldest
-# go first. See NonceRecord.
-MAX_NONCES = 100_000
+# Hit ids remembered by SeenRecord (bounded memory); the oldest go first.
+MAX_SEEN = 100_000
 # Longer strings are not tokens of ours; refused before any decoding work.
 MAX_TOKEN_LENGTH = 2048
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+# What the script makes for each showing: 32 hex digits (16 random bytes).
+VIEW_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 class TokenError(ValueError):
@@ -67,15 +77,17 @@ def _mac(secret, body):
     return hmac.new(_key(secret), body.encode("ascii"), hashlib.sha256).digest()
 
 
-def sign(secret, member, obj, site, now=None, ttl=DEFAULT_TTL, nonce=None):
-    """A new token for ``member`` viewing object key ``obj`` of site key ``site``."""
+def sign(secret, member, obj, site, now=None, ttl=DEFAULT_TTL):
+    """A token for ``member`` viewing object key ``obj`` of site key ``site``.
+
+    Valid for at least ``ttl`` seconds (the expiry is rounded up to the hour).
+    """
     now = time.time() if now is None else now
     payload = {
         "m": member,
         "o": obj,
         "s": site,
-        "n": nonce or secrets.token_urlsafe(12),
-        "e": int(now + ttl),
+        "e": math.ceil((now + ttl) / QUANTUM) * QUANTUM,
     }
     body = _b64encode(
         json.dumps(payload, separators=(",", ":"), sort_keys=True).encode("utf-8")
@@ -83,12 +95,12 @@ def sign(secret, member, obj, site, now=None, ttl=DEFAULT_TTL, nonce=None):
     return f"{body}.{_b64encode(_mac(secret, body))}"
 
 
-def check(keys, token, member, obj, site, now=None, nonces=None):
+def check(keys, token, member, obj, site, now=None):
     """The payload of ``token`` when it is valid; raises TokenError if not.
 
-    ``keys`` are the secrets to try (any of them may have signed it). With
-    ``nonces`` (a NonceRecord), the token is also used up: a second check of
-    the same token raises TokenError("replayed").
+    ``keys`` are the secrets to try (any of them may have signed it). The
+    reason ``"expired"`` is given only for a token that is right in every
+    other way (one that may be exchanged for a fresh one).
     """
     now = time.time() if now is None else now
     if not isinstance(token, str) or not token:
@@ -108,46 +120,76 @@ def check(keys, token, member, obj, site, now=None, nonces=None):
     try:
         payload = json.loads(_b64decode(body))
         expires = float(payload["e"])
-        fields = payload["m"], payload["o"], payload["s"], payload["n"]
+        fields = payload["m"], payload["o"], payload["s"]
     except (binascii.Error, ValueError, KeyError, TypeError):
         raise TokenError("malformed") from None
-    if expires <= now:
-        raise TokenError("expired")
     if fields[0] != member:
         raise TokenError("wrong member")
     if fields[1] != obj:
         raise TokenError("wrong object")
     if fields[2] != site:
         raise TokenError("wrong site")
-    if nonces is not None and not nonces.use(fields[3], expires, now=now):
-        raise TokenError("replayed")
+    if expires <= now:
+        raise TokenError("expired")
     return payload
 
 
-class NonceRecord:
-    """Nonces already used, each kept until its token expires.
+def hit_id(token, view):
+    """The id of the hit that reports showing ``view`` of the page that
+    carried ``token``: the same for the same two, whoever computes it.
 
-    Thread-safe and bounded: beyond ``maxsize`` entries the oldest are
-    forgotten (and could then be replayed); with the 12 hours default that
-    takes more than ``maxsize`` hits within 12 hours in one process.
+    A UUID version 7 (as ``storage.hits.new_hit_id``): the token's expiry in
+    milliseconds, then 74 bits of SHA-256 of token and view id. No secret is
+    needed, the token itself cannot be forged.
+
+    :param view: the view id the script made (``VIEW_ID``), or "" for a
+        script that sends none (then each token counts once).
+    """
+    payload = json.loads(_b64decode(token.partition(".")[0]))
+    digest = hashlib.sha256(f"{token}\n{view}".encode()).digest()
+    return uuid7(float(payload["e"]), int.from_bytes(digest[:10], "big") >> 6)
+
+
+def uuid7(seconds, rand):
+    """A UUID version 7 (RFC 9562) as text: 48 bits of Unix milliseconds,
+    then the 74 bits of ``rand``. Time-ordered, so the database's index of
+    received hit ids grows at one end and old ids are pruned by a range."""
+    ms = int(seconds * 1000) & (2**48 - 1)
+    value = (
+        ms << 80
+        | 0x7 << 76  # version
+        | (rand >> 62) << 64
+        | 0b10 << 62  # variant
+        | rand & (2**62 - 1)
+    )
+    return str(uuid.UUID(int=value))
+
+
+class SeenRecord:
+    """Hit ids this process has passed on, each kept until its token expires.
+
+    Only for storages that cannot recognise a hit id they stored before
+    (without ``IVisitStorage``): it keeps them from counting a replayed
+    request twice, in this process only. Thread-safe and bounded: beyond
+    ``maxsize`` entries the oldest are forgotten.
     """
 
-    def __init__(self, maxsize=MAX_NONCES):
+    def __init__(self, maxsize=MAX_SEEN):
         self.maxsize = maxsize
-        self._used = OrderedDict()  # nonce -> expiry, oldest first
+        self._used = OrderedDict()  # hit id -> expiry, oldest first
         self._lock = threading.Lock()
 
     def __len__(self):
         return len(self._used)
 
-    def use(self, nonce, expires, now=None):
-        """True the first time ``nonce`` is used, False when it was before."""
+    def use(self, key, expires, now=None):
+        """True the first time ``key`` is used, False when it was before."""
         now = time.time() if now is None else now
         with self._lock:
             self._forget_expired(now)
-            if nonce in self._used:
+            if key in self._used:
                 return False
-            self._used[nonce] = expires
+            self._used[key] = expires
             while len(self._used) > self.maxsize:
                 self._used.popitem(last=False)
             return True
@@ -157,17 +199,17 @@ class NonceRecord:
         # a rare entry that expires earlier than older ones just stays longer.
         used = self._used
         while used:
-            nonce, expires = next(iter(used.items()))
+            key, expires = next(iter(used.items()))
             if expires > now:
                 break
-            del used[nonce]
+            del used[key]
 
     def clear(self):
         with self._lock:
             self._used.clear()
 
 
-NONCES = NonceRecord()
+SEEN = SeenRecord()
 
 
 # -- Plone side ---------------------------------------------------------------
@@ -220,13 +262,10 @@ def make_token(member, obj, portal, now=None, ttl=DEFAULT_TTL):
     return sign(_keyring().current, member, object_key(obj), site_key(portal), now, ttl)
 
 
-def verify_token(token, member, obj, portal, now=None, nonces=NONCES, signing=None):
+def verify_token(token, member, obj, portal, now=None, signing=None):
     """Payload of a valid token made by make_token; raises TokenError if not.
 
-    Uses the token up (see NONCES) unless ``nonces`` is None. ``signing`` is
-    ``site_signing(portal)`` when the caller has it already.
+    ``signing`` is ``site_signing(portal)`` when the caller has it already.
     """
     signing = signing or site_signing(portal)
-    return check(
-        signing.keys, token, member, object_key(obj), signing.site, now, nonces
-    )
+    return check(signing.keys, token, member, object_key(obj), signing.site, now)

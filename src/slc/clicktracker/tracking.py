@@ -11,6 +11,7 @@ from Acquisition import aq_chain
 from Acquisition import aq_inner
 from plone.base.interfaces import IPloneSiteRoot
 from slc.clicktracker import bots
+from slc.clicktracker import caching
 from slc.clicktracker import tokens
 from slc.clicktracker.interfaces import IContentIsTracked
 from zope.interface import alsoProvides
@@ -37,10 +38,14 @@ def is_tracked(context):
 
 
 def _reindex(obj):
-    # object_provides lets catalog queries find tracked content.
+    # object_provides lets catalog queries find tracked content; reindexing
+    # also makes cached pages stale (see caching.py). The site root is not
+    # catalogued.
     reindex = getattr(obj, "reindexObject", None)
     if reindex is not None and not IPloneSiteRoot.providedBy(obj):
         reindex(idxs=["object_provides"])
+    else:
+        caching.invalidate_pages()
 
 
 def enable(obj):

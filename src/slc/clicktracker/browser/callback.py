@@ -1,19 +1,27 @@
 """``@@clicktracker-callback``: the script reports that a page was seen.
 
 Request: ``POST <object url>/@@clicktracker-callback`` with a form-encoded
-body ``token=...&url=...&referrer=...`` (multipart works too).
+body ``token=...&view=...&url=...&referrer=...`` (multipart works too).
+``view`` is the id the script makes for each showing of the page; the hit's
+id is derived from token and view (``tokens.hit_id``), and a hit id is
+counted once, so a repeated request counts once (see docs/architecture.rst,
+"Counting behind caches").
 
 Answers:
 
 * 204, empty: the request was well-formed. The hit was recorded, or refused
   (bot while bot callbacks are dropped, anonymous while anonymous tracking
-  is off, object no longer tracked, URL not of this site, token missing,
-  invalid, expired or used before).
+  is off, object no longer tracked, URL not of this site, token missing or
+  invalid, hit counted before).
   Refusals are not told apart from hits, so the answer reveals nothing about
   a token, and a browser shows no failed request; the reason is logged at
   DEBUG level.
+* 200, ``text/plain``: the token was right in every way but had expired (a
+  page kept long in a tab or a cache); the body is a fresh token for the
+  same member, object and site, and the script sends the hit again with it.
+  Nothing was recorded.
 * 400, empty: not what our script sends (a field missing, repeated or far
-  too long).
+  too long, a malformed view id).
 * 405 with ``Allow: POST``: any other method than POST.
 
 With a storage that offers visits (``IVisitStorage``), the hit goes into the
@@ -61,6 +69,10 @@ class Malformed(Exception):
     """Not a request our script makes."""
 
 
+class Expired(Exception):
+    """A token right in every way but its age: answered with a fresh one."""
+
+
 class ClickTrackerCallback(BrowserView):
     # Zope publishes any method but GET, POST and HEAD (PUT, DELETE, OPTIONS,
     # PROPFIND, ...) the WebDAV way: unless the view has an attribute of that
@@ -99,6 +111,10 @@ class ClickTrackerCallback(BrowserView):
             logger.debug("Malformed tracking callback: %s", error)
             response.setStatus(400)
             return ""
+        except Expired as fresh:
+            response.setStatus(200)
+            response.setHeader("Content-Type", "text/plain; charset=ascii")
+            return str(fresh)
         except Refused as error:
             logger.debug("Hit on %s not counted: %s", self.request.URL, error)
         except Exception:
@@ -112,7 +128,8 @@ class ClickTrackerCallback(BrowserView):
     def fields(self):
         form = self.request.form
         values = []
-        for name, required in (("token", True), ("url", True), ("referrer", False)):
+        fields = (("token", True), ("view", False), ("url", True), ("referrer", False))
+        for name, required in fields:
             value = form.get(name, "")
             if not isinstance(value, str):
                 raise Malformed(f"{name} is not a single text field")
@@ -121,9 +138,11 @@ class ClickTrackerCallback(BrowserView):
             if len(value) > MAX_FIELD_LENGTH:
                 raise Malformed(f"{name} is too long")
             values.append(value)
+        if values[1] and not tokens.VIEW_ID.fullmatch(values[1]):
+            raise Malformed("view is not a view id")
         return values
 
-    def record(self, token_, url, referrer):
+    def record(self, token_, view, url, referrer):
         context = aq_inner(self.context)
         config = settings.read()
         bot = is_bot_request(self.request, config)
@@ -144,10 +163,15 @@ class ClickTrackerCallback(BrowserView):
         # Looked up once, for the token and the visit cookie alike.
         signing = tokens.site_signing(portal)
         try:
-            # Last: it uses the token up.
-            tokens.verify_token(token_, member, context, portal, signing=signing)
+            payload = tokens.verify_token(
+                token_, member, context, portal, signing=signing
+            )
         except tokens.TokenError as error:
+            if error.reason == "expired":
+                raise Expired(tokens.make_token(member, context, portal)) from None
             raise Refused(f"token {error.reason}") from None
+        # The same for the same showing, in every Zope instance.
+        hit_id = tokens.hit_id(token_, view)
         # The path comes from the server's context, never from the client.
         hit = {
             "member": member,
@@ -155,11 +179,15 @@ class ClickTrackerCallback(BrowserView):
             "url": page_url(url, context),
             "uid": tokens.uid_of(context),
             "referrer": referrer or None,
+            "hit_id": hit_id,
         }
         if visits:
             title = _title(context)
             self.log_visit(storage, hit, title, config, bot, portal, signing)
         else:
+            # A storage without visits cannot tell a hit id it stored before.
+            if not tokens.SEEN.use(hit_id, payload["e"]):
+                raise Refused("hit counted before (in this process)")
             self.log_access(storage, hit, _title(context))
 
     def log_access(self, storage, hit, title):
@@ -201,6 +229,7 @@ class ClickTrackerCallback(BrowserView):
             idle_timeout=config.idle_timeout,
             max_age=config.max_age,
             client=client,
+            hit_id=hit["hit_id"],
         )
         if result.visit_id and result.visit_id != visit_id:
             # A new visit, or the one that replaced a stale id. An unchanged

@@ -4,6 +4,12 @@ It renders one static ``<script>`` tag whose data- attributes carry all the
 configuration (no inline JavaScript, so a strict Content-Security-Policy is
 fine), or nothing at all. It runs on every page, so it stays cheap: no
 catalog query, no storage call.
+
+What it renders may be cached and served to others (plone.app.caching's
+RAM cache, a proxy): it depends only on what caches key pages by (the
+object, the member, the catalog counter, see ``slc.clicktracker.caching``),
+never on the User-Agent. Bots get the script like everyone; the callback
+refuses their hits.
 """
 
 from Acquisition import aq_inner
@@ -14,7 +20,6 @@ from plone.app.layout.viewlets.common import ViewletBase
 from slc.clicktracker import settings
 from slc.clicktracker import tokens
 from slc.clicktracker.interfaces import IContentIsIgnored
-from slc.clicktracker.tracking import is_bot_request
 from slc.clicktracker.tracking import is_tracked
 from slc.clicktracker.tracking import tracked_member
 import hashlib
@@ -37,10 +42,7 @@ class ClickTrackerViewlet(ViewletBase):
         request = self.request
         if IContentIsIgnored.providedBy(request) or not is_tracked(context):
             return ""
-        config = settings.read()
-        if is_bot_request(request, config):
-            return ""
-        member = tracked_member(config)
+        member = tracked_member(settings.read())
         if member is None:
             return ""
         portal = api.portal.get()

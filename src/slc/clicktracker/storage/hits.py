@@ -8,6 +8,7 @@ would have been written.
 from collections import namedtuple
 from datetime import UTC
 from datetime import datetime
+from slc.clicktracker import tokens
 import hashlib
 import re
 import secrets
@@ -113,28 +114,11 @@ def clean_member(member, name="member"):
 
 
 def new_hit_id(now=None):
-    """A new UUID version 7 (RFC 9562): 48 bits of Unix milliseconds, then
-    random bits. Time-ordered, so the database's index of received ids grows
-    at one end and old ids are pruned by a range.
+    """A new random UUID version 7 (see ``tokens.uuid7``).
 
     :param now: seconds since the epoch (default: now).
     """
-    ms = int((time.time() if now is None else now) * 1000) & (2**48 - 1)
-    rand = secrets.randbits(74)
-    value = (
-        ms << 80
-        | 0x7 << 76  # version
-        | (rand >> 62) << 64
-        | 0b10 << 62  # variant
-        | rand & (2**62 - 1)
-    )
-    return str(uuid.UUID(int=value))
-
-
-def first_hit_id(moment):
-    """The smallest hit id born at ``moment`` (aware datetime) or later."""
-    ms = int(moment.timestamp() * 1000) & (2**48 - 1)
-    return str(uuid.UUID(int=ms << 80))
+    return tokens.uuid7(time.time() if now is None else now, secrets.randbits(74))
 
 
 def client_key(member, address=None):

@@ -66,6 +66,45 @@ ACCEPTANCE_TESTING = FunctionalTesting(
 )
 
 
+class CachingLayer(PloneSandboxLayer):
+    """plone.app.caching installed (caching still off, as after installing
+    "HTTP caching support"); a test imports a preset with ``use_caching``."""
+
+    defaultBases = (FIXTURE,)
+
+    def setUpPloneSite(self, portal):
+        applyProfile(portal, "plone.app.caching:default")
+        applyProfile(portal, "slc.clicktracker:caching")
+
+
+# plone.app.caching's presets, as its control panel's "Import settings" offers.
+CACHING_PRESETS = ("without-caching-proxy", "with-caching-proxy")
+
+
+def use_caching(portal, preset):
+    """Import ``preset`` (one of CACHING_PRESETS, or None for caching off)
+    and switch caching on, as a site administrator does."""
+    from plone import api
+
+    if preset is not None:
+        portal.portal_setup.runAllImportStepsFromProfile(
+            f"profile-plone.app.caching:{preset}", purge_old=False
+        )
+    api.portal.set_registry_record(
+        "plone.caching.interfaces.ICacheSettings.enabled", preset is not None
+    )
+
+
+CACHING_FIXTURE = CachingLayer()
+CACHING_FUNCTIONAL_TESTING = FunctionalTesting(
+    bases=(CACHING_FIXTURE,), name="slc.clicktracker:CachingFunctional"
+)
+CACHING_ACCEPTANCE_TESTING = FunctionalTesting(
+    bases=(CACHING_FIXTURE, WSGI_SERVER_FIXTURE),
+    name="slc.clicktracker:CachingAcceptance",
+)
+
+
 # What Products.CMFPlone does in a real instance, and test layers switch off.
 AUTOINCLUDE = """
 <configure xmlns="http://namespaces.zope.org/zope">

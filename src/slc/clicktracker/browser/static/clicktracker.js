@@ -1,47 +1,55 @@
-/* slc.clicktracker: tell the server once that this page was really seen.
-   Configuration comes from the data- attributes of this script's tag. */
+/* slc.clicktracker: report each showing of this page (visible after load,
+   or restored from the back/forward cache). See docs/usage.rst. */
 (() => {
   try {
     const doc = document;
     const config = doc.currentScript && doc.currentScript.dataset;
     if (!config || !config.callback) return;
-    let sent = false;
+    let due = false;
 
-    const send = () => {
-      // A background tab or a prerendered page is not seen (yet).
-      if (sent || doc.visibilityState !== "visible" || doc.prerendering) return;
-      sent = true;
-      try {
-        const body = new URLSearchParams({
-          token: config.token || "",
+    // The server counts each showing's id once.
+    const newView = () =>
+      Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) =>
+        (byte + 256).toString(16).slice(1),
+      ).join("");
+
+    const post = (token, view, again) =>
+      fetch(config.callback, {
+        method: "POST",
+        body: new URLSearchParams({
+          token,
+          view,
           url: location.href,
           referrer: doc.referrer,
-        });
-        if (!(navigator.sendBeacon && navigator.sendBeacon(config.callback, body))) {
-          // keepalive lets the request outlive the page, like a beacon.
-          fetch(config.callback, {
-            method: "POST",
-            body,
-            keepalive: true,
-            credentials: "same-origin",
-          }).catch(() => {});
-        }
-      } catch (e) {
-        // Tracking must never disturb the reader.
-      }
+        }),
+        keepalive: true,
+        credentials: "same-origin",
+      })
+        // 200: the token had expired, the body is a fresh one.
+        .then((answer) => answer.status === 200 && !again && answer.text())
+        .then((fresh) => fresh && post(fresh, view, true))
+        .catch(() => {});
+
+    const send = () => {
+      // Not (yet) seen: a background tab, a prerendered page.
+      if (!due || doc.visibilityState !== "visible" || doc.prerendering) return;
+      due = false;
+      try {
+        post(config.token || "", newView(), false);
+      } catch (e) {}
     };
 
-    const start = () => {
+    const show = () => {
+      due = true;
       send();
-      if (!sent) {
-        doc.addEventListener("visibilitychange", send);
-        doc.addEventListener("prerenderingchange", send);
-      }
     };
 
-    if (doc.readyState === "complete") start();
-    else addEventListener("load", start, { once: true });
+    doc.addEventListener("visibilitychange", send);
+    doc.addEventListener("prerenderingchange", send);
+    addEventListener("pageshow", (event) => event.persisted && show());
+    if (doc.readyState === "complete") show();
+    else addEventListener("load", show, { once: true });
   } catch (e) {
-    // As above: never an error for the reader.
+    // Tracking must never disturb the reader.
   }
 })();
