@@ -257,3 +257,24 @@ class Clock:
 
     def advance(self, **kw):
         self.current += timedelta(**kw)
+
+
+# -- expected readers ---------------------------------------------------------
+
+
+def create_board():
+    """The group "board" (title "Board") of Ada Member and Cy Editor of the
+    roles_site fixture; not committed."""
+    api.group.create(groupname="board", title="Board")
+    for name in ("member", "editor"):
+        api.group.add_user(groupname="board", username=name)
+
+
+def readers_rows(browser, table="readers-table"):
+    """The rows of a readers report table as dicts of the cells' text."""
+    tree = html.fromstring(browser.contents)
+    columns = ("fullname", "member", "status", "firstread", "lastread", "views")
+    return [
+        {column: text(tr.xpath(f'td[@class="{column}"]')[0]) for column in columns}
+        for tr in tree.xpath(f'//table[@id="{table}"]/tbody/tr')
+    ]

@@ -47,7 +47,7 @@ class TestInstall:
 
     def test_profile_version(self, setup_tool, package_name):
         assert setup_tool.getLastVersionForProfile(f"{package_name}:default") == (
-            "1004",
+            "1005",
         )
 
 
@@ -85,7 +85,7 @@ class TestUpgrade:
 
         setup_tool.upgradeProfile(profile)
 
-        assert setup_tool.getLastVersionForProfile(profile) == ("1004",)
+        assert setup_tool.getLastVersionForProfile(profile) == ("1005",)
         assert registry[f"{RECORD_PREFIX}track_anonymous"] is False
         roles = [
             r["name"]
@@ -109,7 +109,7 @@ def test_1002_to_1003_points_the_records_to_the_moved_schema(portal, setup_tool)
 
     setup_tool.upgradeProfile(profile)
 
-    assert setup_tool.getLastVersionForProfile(profile) == ("1004",)
+    assert setup_tool.getLastVersionForProfile(profile) == ("1005",)
     field = registry.records[f"{RECORD_PREFIX}idle_timeout"].field
     assert field.interfaceName == "slc.clicktracker.settings.IClickTrackerSettings"
     assert registry[f"{RECORD_PREFIX}idle_timeout"] == 45
@@ -136,10 +136,27 @@ def test_1003_to_1004_upgrades_the_database(integration, setup_tool, tmp_path):
 
     setup_tool.upgradeProfile(profile)
 
-    assert setup_tool.getLastVersionForProfile(profile) == ("1004",)
+    assert setup_tool.getLastVersionForProfile(profile) == ("1005",)
     status = storage.status()
     assert status["schema_version"] == schema.newest() and status["error"] is None
     assert storage.logAccess("alice", "/plone/d", "http://nohost/plone/d")
+
+
+def test_1004_to_1005_adds_the_reading_status_permission(portal, setup_tool):
+    permission = "slc.clicktracker: View reading status"
+    action = portal.portal_actions.object.tracking
+    # As a site at 1004 was: no roles for the permission, the tab without it.
+    portal.manage_permission(permission, [], 1)
+    action.permissions = tuple(p for p in action.permissions if p != permission)
+    profile = "slc.clicktracker:default"
+    setup_tool.setLastVersionForProfile(profile, "1004")
+
+    setup_tool.upgradeProfile(profile)
+
+    assert setup_tool.getLastVersionForProfile(profile) == ("1005",)
+    roles = {r["name"] for r in portal.rolesOfPermission(permission) if r["selected"]}
+    assert roles == {"Manager", "Site Administrator", "Editor"}
+    assert permission in portal.portal_actions.object.tracking.permissions
 
 
 def test_1001_to_1002_upgrades_the_database(integration, setup_tool):

@@ -329,3 +329,26 @@ class IAccessLogStorage(Interface):
         :raises ValueError: as ``log_page`` (when called, before any
             ``next()``).
         """
+
+
+class IReadStatusStorage(Interface):
+    """Optional capability: who has read which document, and when, for the
+    readers report (``slc.clicktracker.readers``). PostgresqlStorage
+    provides it; without it the Tracking tab shows no readers report.
+    """
+
+    def read_status(paths, members=None):
+        """First and last view and number of views per member and document.
+
+        :param paths: exact document paths, not prefixes: an iterable of
+            paths, each a str ``'/Plone/doc'`` or a ``getPhysicalPath()``
+            tuple; one such path alone is taken as a list of one.
+        :param members: only these member ids (an iterable; one str alone is
+            one member) or None for all.
+        :returns: list of ReadStatus(path, member, first_read, last_read,
+            views) (aware datetimes; views int), one per member and path
+            with at least one view (bots never count: they are not in the
+            access totals). Order: path, member.
+        :raises StorageError: database failure (secrets scrubbed).
+        :raises ValueError: for a relative or empty path.
+        """

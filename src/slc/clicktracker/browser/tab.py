@@ -1,21 +1,28 @@
-"""``@@tracking``, the Tracking tab: tracking status and its switch, then the
-access log (``accesslog.py``) for those who may read it."""
+"""``@@tracking``, the Tracking tab: tracking status and its switch, the
+expected readers (``expected.py``) and the readers report
+(``readers_report.py``), then the access log (``accesslog.py``), each for
+those who may see it."""
 
 from plone import api
 from plone.protect.authenticator import check as check_authenticator
 from plone.protect.authenticator import createToken
 from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 from slc.clicktracker import _
+from slc.clicktracker import readers
 from slc.clicktracker import tracking
 from slc.clicktracker.browser.accesslog import AccessLogView
+from slc.clicktracker.browser.expected import ExpectedReadersForm
+from slc.clicktracker.browser.readers_report import ReadersReport
 from slc.clicktracker.interfaces import IContentIsTracked
 from slc.clicktracker.permissions import MANAGE_TRACKING
 from slc.clicktracker.permissions import VIEW_ACCESS_LOG
+from slc.clicktracker.permissions import VIEW_READING_STATUS
 from zExceptions import Unauthorized
 
 
 class TrackingView(AccessLogView):
-    """Status and switch for "Manage tracking", the log for "View access log"."""
+    """Status, switch and expected readers for "Manage tracking", the
+    readers report for "View reading status", the log for "View access log"."""
 
     index = ViewPageTemplateFile("templates/tracking.pt")
 
@@ -26,15 +33,56 @@ class TrackingView(AccessLogView):
         self.can_view_log = bool(
             api.user.has_permission(VIEW_ACCESS_LOG, obj=self.context)
         )
-        if not (self.can_manage or self.can_view_log):
+        self.can_view_readers = bool(
+            api.user.has_permission(VIEW_READING_STATUS, obj=self.context)
+        )
+        if not (self.can_manage or self.can_view_log or self.can_view_readers):
             raise Unauthorized("You may not manage tracking here.")
+        self.expected_form = ExpectedReadersForm(
+            self.context, self.request, can_manage=self.can_manage
+        )
+        self.readers_report = ReadersReport(
+            self.context, self.request, can_view=self.can_view_readers
+        )
         form = self.request.form
-        if self.request.get("REQUEST_METHOD") == "POST" and "tracking_action" in form:
+        posted = self.request.get("REQUEST_METHOD") == "POST"
+        if posted and "tracking_action" in form:
             return self.toggle(form.get("tracking_action"))
+        # A refused save shows the page again, with what was sent.
+        if posted and "readers_action" in form:
+            if self.expected_form.handle(form.get("readers_action")):
+                return ""
         if form.get("format") == "csv":
             return self.csv()
+        if form.get("format") == "readers-csv":
+            body = self.readers_report.csv()
+            if body is not None:
+                return body
         self.update()
         return self.index()
+
+    def show_expected(self):
+        """The form, where it is of use: on tracked items, and where
+        expected readers are set (so that they can be removed)."""
+        if not self.can_manage:
+            return False
+        if self.status()[0] != "none":
+            return True
+        return readers.expectation(self.context) is not None
+
+    def show_readers(self):
+        """The report, on documents that have expected readers."""
+        if not (self.can_view_readers and ReadersReport.applies(self.context)):
+            return False
+        return readers.expectation(self.context) is not None
+
+    def expected_html(self):
+        return self.expected_form()
+
+    def readers_html(self):
+        if not self.readers_report.updated:  # a refused download has read it
+            self.readers_report.update()
+        return self.readers_report()
 
     def status(self):
         """``(state, source)``; state is "direct", "inherited" or "none"."""

@@ -10,6 +10,7 @@ from slc.clicktracker.storage.rows import AccessRow
 from slc.clicktracker.storage.rows import ClickRow
 from slc.clicktracker.storage.rows import LogPage
 from slc.clicktracker.storage.rows import LogRow
+from slc.clicktracker.storage.rows import ReadStatus
 from slc.clicktracker.storage.rows import VisitResult
 from slc.clicktracker.storage.rows import VisitRow
 
@@ -20,6 +21,7 @@ __all__ = [
     "LogPage",
     "LogRow",
     "PostgresqlStorage",
+    "ReadStatus",
     "StorageError",
     "VisitResult",
     "VisitRow",

@@ -8,14 +8,15 @@ cleaning), ``queries`` (the SQL), ``pool`` (connections and back-off),
 Every failure leaves this class as ``StorageError`` with the DSN's secrets
 masked (``dsn.scrub``), so callers never handle a driver's exception.
 
-Longer than the other modules (~350 lines) on purpose: it is the one class
-that provides all three storage interfaces, method by method; everything
+Longer than the other modules on purpose: it is the one class that
+provides all the storage interfaces, method by method; everything
 that is not such a method lives in the modules named above.
 """
 
 from slc.clicktracker.interfaces import IAccessLogStorage
 from slc.clicktracker.interfaces import IClickStorage
 from slc.clicktracker.interfaces import IClickStorageAdmin
+from slc.clicktracker.interfaces import IReadStatusStorage
 from slc.clicktracker.interfaces import IVisitStorage
 from slc.clicktracker.interfaces import LogTooSlow
 from slc.clicktracker.interfaces import StorageError
@@ -38,6 +39,7 @@ from slc.clicktracker.storage.pool import Unavailable
 from slc.clicktracker.storage.replay import Replayer
 from slc.clicktracker.storage.rows import ClickRow
 from slc.clicktracker.storage.rows import LogRow
+from slc.clicktracker.storage.rows import ReadStatus
 from slc.clicktracker.storage.rows import VisitResult
 from slc.clicktracker.storage.rows import VisitRow
 from slc.clicktracker.storage.spool import DEFAULT_MAX_BYTES
@@ -275,6 +277,19 @@ class PostgresqlStorage:
         )
         return [ClickRow(*row) for row in rows]
 
+    def read_status(self, paths, members=None):
+        paths = queries.clean_paths(paths)
+        if members is not None:
+            members = [members] if isinstance(members, str) else members
+            members = sorted({clean_member(member) for member in members})
+        # Asking for nobody still says when there is no database.
+        self._require_dsn()
+        if not paths or members == []:
+            return []
+        sql, params = queries.read_status_query(paths, members)
+        rows = self._read(sql, params, "reading who read the documents")
+        return [ReadStatus(*row) for row in rows]
+
     @staticmethod
     def _visit_filters(member, since, until, active_since, include_bots):
         return {
@@ -492,4 +507,4 @@ class PostgresqlStorage:
         )
 
 
-classImplements(PostgresqlStorage, IAccessLogStorage)
+classImplements(PostgresqlStorage, IAccessLogStorage, IReadStatusStorage)

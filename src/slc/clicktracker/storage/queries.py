@@ -132,6 +132,47 @@ def log_query(prefix, order_by=None, order_reverse=False, since=None, until=None
     return sql, params
 
 
+# -- the readers report -----------------------------------------------------------
+
+
+def clean_paths(paths):
+    """``paths`` as a sorted list of distinct cleaned paths.
+
+    :param paths: an iterable of paths (str or ``getPhysicalPath()`` tuple),
+        or one path alone: a str, or a tuple that starts with the root's
+        empty id as physical paths do.
+    :raises ValueError: for a relative or empty path.
+    """
+    if isinstance(paths, str) or (
+        isinstance(paths, (tuple, list)) and paths and paths[0] == ""
+    ):
+        paths = [paths]
+    return sorted({clean_path(path) for path in paths})
+
+
+def read_status_query(paths, members=None):
+    """SQL and parameters of read_status(); public so tests can EXPLAIN it.
+
+    :param paths: cleaned paths (``clean_paths``).
+    :param members: cleaned member ids (a list) or None for every member.
+    """
+    # The access totals hold no bot's views (db.sql: count_view). Documents
+    # of one path (an object deleted and replaced by another of the same id
+    # leaves its old one there) are summed, as getLog does.
+    # access_key (document_id, member, ...) finds a document's rows, also
+    # those of the members asked for.
+    only = " AND a.member = ANY(%(members)s)" if members is not None else ""
+    sql = (
+        "SELECT d.path, a.member, min(a.firstaccess), max(a.lastaccess), "  # noqa: S608
+        "sum(a.count)::bigint "
+        "FROM clicktracker.documents d "
+        "JOIN clicktracker.access a ON a.document_id = d.id "
+        f"WHERE d.path = ANY(%(paths)s){only} "
+        "GROUP BY d.path, a.member ORDER BY d.path, a.member"
+    )
+    return sql, {"paths": list(paths), "members": members}
+
+
 # -- visits and clickstreams ----------------------------------------------------
 
 VISIT_COLUMNS = (

@@ -30,3 +30,7 @@ AccessRow = namedtuple(
 # One page of it: ``total`` rows in all, counted when ``exact``, else the
 # storage's estimate.
 LogPage = namedtuple("LogPage", "rows total exact")
+
+# Who read a document and when (IReadStatusStorage): per member and path,
+# all addresses (and documents sharing that path) summed.
+ReadStatus = namedtuple("ReadStatus", "path member first_read last_read views")

@@ -30,6 +30,7 @@ from pathlib import Path
 from slc.clicktracker.interfaces import IAccessLogStorage
 from slc.clicktracker.interfaces import IClickStorage
 from slc.clicktracker.interfaces import IClickStorageAdmin
+from slc.clicktracker.interfaces import IReadStatusStorage
 from slc.clicktracker.interfaces import IVisitStorage
 from slc.clicktracker.interfaces import StorageError
 from slc.clicktracker.interfaces import StorageNotConfigured
@@ -270,7 +271,7 @@ class ConfiguredStorage:
     def purge(self, keep_days, batch_size=5000):
         return self.storage().purge(keep_days, batch_size=batch_size)
 
-    # -- IAccessLogStorage ------------------------------------------------------
+    # -- IAccessLogStorage, IReadStatusStorage ----------------------------------
 
     def log_page(self, prefix, *args, **kw):
         return self.storage().log_page(prefix, *args, **kw)
@@ -278,11 +279,20 @@ class ConfiguredStorage:
     def iter_log(self, prefix, *args, **kw):
         return self.storage().iter_log(prefix, *args, **kw)
 
+    def read_status(self, paths, members=None):
+        return self.storage().read_status(paths, members=members)
 
-classImplements(ConfiguredStorage, IAccessLogStorage)
+
+classImplements(ConfiguredStorage, IAccessLogStorage, IReadStatusStorage)
 
 
 def access_log_storage():
     """The click storage when it pages the access log itself, else None."""
     storage = queryUtility(IClickStorage)
     return storage if IAccessLogStorage.providedBy(storage) else None
+
+
+def read_status_storage():
+    """The click storage when it says who read what (readers report), else None."""
+    storage = queryUtility(IClickStorage)
+    return storage if IReadStatusStorage.providedBy(storage) else None

@@ -1,0 +1,243 @@
+"""The readers report on a document's Tracking tab (for "View reading
+status"): how many of the expected readers have read it, one row per
+expected reader (read, read late, not read), sorted and filtered, then those
+who read it without being expected; and the same rows as CSV.
+
+Expected readers come from ``slc.clicktracker.readers`` (groups resolved
+now), reads from a storage with ``IReadStatusStorage``. All rows are worked
+out at once (a few thousand at most: the members of the groups named), then
+sorted and paged here; names come from ``names.many``, which remembers them.
+"""
+
+from datetime import UTC
+from datetime import datetime
+from plone import api
+from plone.batching import Batch
+from Products.CMFCore.interfaces import IFolderish
+from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
+from slc.clicktracker import _
+from slc.clicktracker import readers
+from slc.clicktracker.browser import readers_csv
+from slc.clicktracker.browser.readers_texts import COLUMN_LABELS
+from slc.clicktracker.browser.readers_texts import STATUSES
+from slc.clicktracker.browser.readers_texts import ReadersTexts
+from slc.clicktracker.browser.reports import BATCH_SIZE
+from slc.clicktracker.browser.reports import ReportView
+from slc.clicktracker.storage.utility import read_status_storage
+from slc.clicktracker.tokens import ANONYMOUS
+from urllib.parse import parse_qsl
+from urllib.parse import urlencode
+from zExceptions import Unauthorized
+
+
+COLUMNS = tuple(COLUMN_LABELS)
+DEFAULT_SORT = "status"
+TIMES = ("first_read", "last_read")
+# Readers who were not expected: only so many on the page, all in the CSV.
+OTHERS_SHOWN = BATCH_SIZE
+# The report's own form fields: the access log on the same page has others.
+FIELDS = ("readers_sort", "readers_order", "readers_status", "readers_start")
+
+
+class ReadersReport(ReadersTexts, ReportView):
+    """The report's part of ``@@tracking`` (rendered by it, not a page)."""
+
+    what = "the readers report"
+    index = ViewPageTemplateFile("templates/readers.pt")
+    broken = _("The readers report cannot be read right now; see the server log.")
+    expectation = None
+    storage = None
+    updated = False
+
+    def unreachable(self, reason):
+        return _(
+            "msg_readers_unreachable",
+            default="The readers report cannot be read right now: the click "
+            "tracker database is unreachable (${reason}).",
+            mapping={"reason": reason},
+        )
+
+    def __init__(self, context, request, can_view=False):
+        super().__init__(context, request)
+        self.can_view = can_view
+
+    def __call__(self):
+        return self.index()
+
+    @staticmethod
+    def applies(context):
+        """Whether ``context`` has a readers report: documents, not folders
+        (what a folder's readers read is a matter for each document)."""
+        return not IFolderish.providedBy(context)
+
+    @property
+    def path(self):
+        return "/".join(self.context.getPhysicalPath())
+
+    def update(self):
+        """Read the form, the expectation in force and the reads."""
+        self.setup()
+        self.updated = True
+        form = self.request.form
+        sort_on = form.get("readers_sort")
+        self.sort_on = sort_on if sort_on in COLUMNS else DEFAULT_SORT
+        self.reverse = form.get("readers_order") == "descending"
+        status = form.get("readers_status")
+        self.status_filter = status if status in STATUSES else None
+        self.expectation = readers.expectation(self.context)
+        self.storage = read_status_storage()
+        self.rows, self.others = [], []
+        self.counts = dict.fromkeys(STATUSES, 0)
+        if self.expectation is not None and self.storage is not None:
+            self.read(self._load, None)
+
+    @property
+    def available(self):
+        return self.storage is not None
+
+    def _load(self):
+        expected = readers.expected_members(self.expectation.principals)
+        found = {row.member: row for row in self.storage.read_status([self.path])}
+        deadline = self.expectation.deadline
+        names = self.fullnames(set(expected) | set(found))
+        groups = {}
+        rows = [
+            self._row(member, found.get(member), deadline, names, via, groups)
+            for member, via in expected.items()
+        ]
+        others = [
+            self._row(member, status, deadline, names)
+            for member, status in found.items()
+            if member not in expected
+        ]
+        for row in rows:
+            self.counts[row["status"]] += 1
+        self.rows = self.sorted(rows)
+        self.others = self.sorted(others)
+
+    def _row(self, member, status, deadline, names, via=None, groups=None):
+        first = status.first_read if status is not None else None
+        fullname = names.get(member, "")
+        if member == ANONYMOUS:
+            fullname = self.translate(_("Anonymous visitors"))
+        row = {
+            "member": member,
+            "fullname": fullname,
+            "status": readers.read_state(first, deadline),
+            "first_read": first,
+            "last_read": status.last_read if status is not None else None,
+            "views": status.views if status is not None else 0,
+            "via": via,
+            "via_title": None,
+        }
+        if via is not None and via != member:
+            if via not in groups:
+                group = api.group.get(groupname=via)
+                groups[via] = (group and group.getProperty("title")) or via
+            row["via_title"] = groups[via]
+        return row
+
+    # -- sorting, filtering, paging ---------------------------------------------
+
+    def sorted(self, rows):
+        """``rows`` in the chosen order; rows without a time stay last."""
+        column = self.sort_on
+
+        def by_name(row):
+            return ((row["fullname"] or row["member"]).casefold(), row["member"])
+
+        if column in TIMES:
+            missing = sorted((r for r in rows if r[column] is None), key=by_name)
+            present = [r for r in rows if r[column] is not None]
+            present.sort(key=lambda r: (r[column], by_name(r)), reverse=self.reverse)
+            return present + missing
+        keys = {
+            "status": lambda r: (STATUSES.index(r["status"]), by_name(r)),
+            "fullname": by_name,
+            "member": lambda r: r["member"],
+            "views": lambda r: (r["views"], by_name(r)),
+        }
+        return sorted(rows, key=keys[column], reverse=self.reverse)
+
+    @property
+    def filtered(self):
+        if self.status_filter is None:
+            return self.rows
+        return [row for row in self.rows if row["status"] == self.status_filter]
+
+    def batch(self):
+        try:
+            start = max(int(self.request.form.get("readers_start", 0)), 0)
+        except (TypeError, ValueError):
+            start = 0
+        batch = Batch(self.filtered, size=BATCH_SIZE, start=start)
+        batch.b_start_str = "readers_start"  # the access log has b_start
+        return batch
+
+    def shown_others(self):
+        return self.display_rows(self.others[:OTHERS_SHOWN])
+
+    def more_others(self):
+        return max(len(self.others) - OTHERS_SHOWN, 0)
+
+    # -- the headline -----------------------------------------------------------
+
+    @property
+    def total(self):
+        return len(self.rows)
+
+    @property
+    def have_read(self):
+        return self.counts["read"] + self.counts["late"]
+
+    def percent(self, count):
+        """``count`` as a whole percentage of the expected readers, rounded
+        down: "100%" only when everybody has read it."""
+        return count * 100 // self.total if self.total else 0
+
+    def bar_width(self, status):
+        return f"{self.counts[status] * 100 / self.total:.2f}" if self.total else "0"
+
+    def deadline_passed(self):
+        deadline = self.expectation.deadline if self.expectation else None
+        return deadline is not None and deadline <= datetime.now(UTC)
+
+    # -- links that keep the page's other fields --------------------------------
+
+    def page_url(self, **changes):
+        """``@@tracking`` with the query of this request, ``changes`` made
+        (the access log's fields stay, a page of the rows starts again)."""
+        query = dict(parse_qsl(self.request.get("QUERY_STRING", "")))
+        query.pop("format", None)
+        query.pop("readers_start", None)
+        query.update(changes)
+        query = urlencode({k: v for k, v in query.items() if v not in ("", None)})
+        url = f"{self.context.absolute_url()}/@@tracking"
+        return f"{url}?{query}#tracking-readers" if query else f"{url}#tracking-readers"
+
+    def sort_url(self, column):
+        """The column header's link: sort by it, or flip the current order."""
+        flip = column == self.sort_on and not self.reverse
+        order = "descending" if flip else ""
+        return self.page_url(readers_sort=column, readers_order=order)
+
+    def aria_sort(self, column):
+        if column != self.sort_on:
+            return None
+        return "descending" if self.reverse else "ascending"
+
+    def filter_url(self, status):
+        return self.page_url(readers_status=status or "")
+
+    def csv_url(self):
+        return self.page_url(format="readers-csv").split("#")[0]
+
+    def csv(self):
+        """The CSV download, or None when there is nothing to download (the
+        tab then shows the page, which says why)."""
+        if not self.can_view:
+            raise Unauthorized("You may not view the reading status here.")
+        self.update()
+        if self.expectation is None or self.storage is None or self.failed:
+            return None
+        return readers_csv.download(self)

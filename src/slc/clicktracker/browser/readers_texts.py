@@ -1,0 +1,161 @@
+"""What the readers report says in words: its headline, the deadline and
+the time left, the statuses, the filter and the cells of its rows (a base
+of ``ReadersReport``)."""
+
+from datetime import UTC
+from datetime import datetime
+from slc.clicktracker import _
+from zope.i18n import translate
+
+
+# The filter's order, as the default sort's: not read first.
+STATUSES = ("unread", "late", "read")
+# The table's columns and their headers; the CSV has them in this order.
+COLUMN_LABELS = {
+    "fullname": _("Name"),
+    "member": _("User ID"),
+    "status": _("Status"),
+    "first_read": _("First read"),
+    "last_read": _("Last read"),
+    "views": _("Views"),
+}
+STATUS_LABELS = {
+    "unread": _("Not read"),
+    "late": _("Read late"),
+    "read": _("Read"),
+}
+# Bootstrap's text-bg-* pick a text colour that contrasts with the badge.
+BADGES = {"read": "text-bg-success", "late": "text-bg-warning"}
+
+
+class ReadersTexts:
+    """Texts of ``ReadersReport``'s state."""
+
+    def translate(self, message):
+        return translate(message, context=self.request)
+
+    def headline(self):
+        """ "9 of 12 expected readers have read this (75%)"."""
+        if not self.total:
+            return _(
+                "The groups named have no members: nobody is expected to read this."
+            )
+        return _(
+            "msg_readers_headline",
+            default="${read} of ${total} expected readers have read this (${percent}%)",
+            mapping={
+                "read": f"{self.have_read:,}",
+                "total": f"{self.total:,}",
+                "percent": self.percent(self.have_read),
+            },
+        )
+
+    def progress_label(self):
+        """The bar in words, for screen readers."""
+        return _(
+            "msg_readers_progress",
+            default="${read} read in time, ${late} read late, ${unread} not read",
+            mapping={key: f"{count:,}" for key, count in self.counts.items()},
+        )
+
+    def deadline_text(self):
+        deadline = self.expectation.deadline if self.expectation else None
+        if deadline is None:
+            return None
+        return self.format_time(deadline)
+
+    def time_left(self):
+        """ "3 d 4 h left", "25 min left", or "passed"."""
+        deadline = self.expectation.deadline if self.expectation else None
+        if deadline is None:
+            return None
+        left = deadline - datetime.now(UTC)
+        if left.total_seconds() <= 0:
+            return _("passed")
+        hours, seconds = divmod(left.seconds, 3600)
+        minutes = seconds // 60
+        if left.days:
+            amount = f"{left.days} d {hours} h"
+        elif hours:
+            amount = f"{hours} h {minutes} min"
+        else:
+            amount = f"{max(minutes, 1)} min"
+        return _("time_left", default="${amount} left", mapping={"amount": amount})
+
+    def filters(self):
+        """The status filter's links, each with its count."""
+        items = [(None, _("All"), self.total)]
+        items += [
+            (status, STATUS_LABELS[status], self.counts[status]) for status in STATUSES
+        ]
+        return [
+            {
+                "status": status or "all",
+                "label": label,
+                "count": f"{count:,}",
+                "url": self.filter_url(status),
+                "active": status == self.status_filter,
+            }
+            for status, label, count in items
+        ]
+
+    def empty_text(self):
+        if self.status_filter is None:
+            return None
+        return _(
+            "msg_readers_none_with_status",
+            default="No expected reader has the status “${status}”.",
+            mapping={"status": self.translate(STATUS_LABELS[self.status_filter])},
+        )
+
+    def more_others_text(self):
+        count = self.more_others()
+        if not count:
+            return None
+        return _(
+            "msg_readers_more_others",
+            default="… and ${count} more: the CSV download lists them all.",
+            mapping={"count": f"{count:,}"},
+        )
+
+    def column_labels(self):
+        return list(COLUMN_LABELS.items())
+
+    # -- cells ------------------------------------------------------------------
+
+    def badge(self, status):
+        if status == "unread":
+            # Not read is a problem only once the deadline has passed.
+            return "text-bg-danger" if self.deadline_passed() else "text-bg-secondary"
+        return BADGES[status]
+
+    def display_rows(self, rows):
+        """``rows`` as the table shows them, cell by cell."""
+        shown = []
+        for row in rows:
+            first_day, first_time = self.day_and_time(row["first_read"])
+            last_day, last_time = self.day_and_time(row["last_read"])
+            shown.append(
+                dict(
+                    row,
+                    status_label=STATUS_LABELS[row["status"]],
+                    badge=self.badge(row["status"]),
+                    first_day=first_day,
+                    first_time=first_time,
+                    last_day=last_day,
+                    last_time=last_time,
+                    views=f"{row['views']:,}",
+                )
+            )
+        return shown
+
+    def day_and_time(self, value):
+        """(day, time of day) in the site's formats and time zone: a narrow
+        cell wraps between the two, never inside either."""
+        if value is None:
+            return ("", "")
+        local = self._local(value)
+        return (
+            self.local_times.format(local, "date_format_short"),
+            self.local_times.format(local, "time_format"),
+        )

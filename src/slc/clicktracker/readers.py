@@ -1,0 +1,209 @@
+"""Expected readers: who should read a document, by when, and who did.
+
+An editor names users and groups (and a deadline) on a document or a folder;
+everything below inherits that unless it has its own, as tracking is
+inherited (``tracking.tracking_source``). The setting lives in the object's
+annotations and is written only when an editor saves it, never when a page
+is viewed. Groups are resolved when a report is made, so whoever joins a
+group is expected from then on. Whether someone read a document is the
+storage's to say (``IReadStatusStorage``); ``read_state`` names the outcome.
+"""
+
+from Acquisition import aq_chain
+from Acquisition import aq_inner
+from collections import namedtuple
+from datetime import UTC
+from datetime import datetime
+from persistent.mapping import PersistentMapping
+from plone import api
+from plone.base.interfaces import IPloneSiteRoot
+from zope.annotation.interfaces import IAnnotations
+
+
+# principals: the user and group ids as entered (sorted, unique); deadline:
+# an aware datetime in UTC, or None; confirm: stored for a later slice.
+Expectation = namedtuple("Expectation", "principals deadline confirm")
+
+ANNOTATION_KEY = "slc.clicktracker.readers"
+
+# What read_state says.
+READ = "read"
+LATE = "late"
+UNREAD = "unread"
+
+
+class UnknownPrincipal(ValueError):
+    """Some of the ids given are neither a user nor a group of the site.
+
+    ``principals`` holds them (sorted), so that a form can name them in its
+    own words.
+    """
+
+    def __init__(self, principals):
+        self.principals = tuple(principals)
+        super().__init__(f"Unknown user or group: {', '.join(self.principals)}")
+
+
+# -- the setting ------------------------------------------------------------------
+
+
+def own_expectation(obj):
+    """The expectation set on ``obj`` itself (not inherited), or None."""
+    annotations = IAnnotations(obj, None)
+    if annotations is None:
+        return None
+    data = annotations.get(ANNOTATION_KEY)
+    if not data:
+        return None
+    return Expectation(
+        tuple(data["principals"]), data.get("deadline"), bool(data.get("confirm"))
+    )
+
+
+def set_expectation(obj, principals, deadline=None, confirm=False):
+    """Expect ``principals`` to read ``obj`` (and what is below it).
+
+    Checks everything before it writes, so a refused call changes nothing.
+
+    :param principals: an iterable of user and group ids (str); surrounding
+        blanks and repeats are dropped.
+    :param deadline: an aware datetime (stored in UTC) or None.
+    :param confirm: stored for the confirmation button of a later slice.
+    :raises UnknownPrincipal: (a ValueError) for ids that are neither a user
+        nor a group of the site.
+    :raises ValueError: for no ids, ids that are not str, a naive or
+        non-datetime deadline.
+    """
+    principals = _clean_principals(principals)
+    deadline = _clean_deadline(deadline)
+    unknown = sorted(set(principals) - _groups() - _existing_users(principals))
+    if unknown:
+        raise UnknownPrincipal(unknown)
+    # A new mapping each time: replaced as a whole, one write.
+    IAnnotations(obj)[ANNOTATION_KEY] = PersistentMapping(
+        principals=principals, deadline=deadline, confirm=bool(confirm)
+    )
+
+
+def clear_expectation(obj):
+    """Remove the expectation set on ``obj`` itself (an inherited one stays).
+
+    Writes nothing when there is none.
+    """
+    annotations = IAnnotations(obj, None)
+    if annotations is not None and ANNOTATION_KEY in annotations:
+        del annotations[ANNOTATION_KEY]
+
+
+def _clean_principals(principals):
+    # One id alone is a str, which is iterable too: refuse it rather than
+    # expect each of its letters.
+    if isinstance(principals, (str, bytes)) or not hasattr(principals, "__iter__"):
+        raise ValueError("principals must be a list of user and group ids")
+    cleaned = set()
+    for principal in principals:
+        if not isinstance(principal, str):
+            raise ValueError(f"a user or group id must be str, got {principal!r}")
+        if principal.strip():
+            cleaned.add(principal.strip())
+    if not cleaned:
+        raise ValueError("no user or group given")
+    return tuple(sorted(cleaned))
+
+
+def _clean_deadline(deadline):
+    if deadline is None:
+        return None
+    if not isinstance(deadline, datetime) or deadline.utcoffset() is None:
+        raise ValueError(f"the deadline must be an aware datetime, got {deadline!r}")
+    return deadline.astimezone(UTC)
+
+
+# -- inheritance -------------------------------------------------------------------
+
+
+def _nearest(context):
+    """(object, its own expectation) of the nearest object that has one:
+    ``context``, else its parents up to the site root; (None, None)."""
+    for obj in aq_chain(aq_inner(context)):
+        found = own_expectation(obj)
+        if found is not None:
+            return obj, found
+        if IPloneSiteRoot.providedBy(obj):
+            break
+    return None, None
+
+
+def expectation_source(context):
+    """The object whose expectation applies to ``context``, or None."""
+    return _nearest(context)[0]
+
+
+def expectation(context):
+    """The expectation that applies to ``context`` (own or inherited), or None."""
+    return _nearest(context)[1]
+
+
+# -- who is expected -----------------------------------------------------------------
+
+
+def _groups():
+    """Every group id of the site (all group plugins)."""
+    return set(api.portal.get_tool("portal_groups").getGroupIds())
+
+
+def _existing_users(ids):
+    """Those of ``ids`` that are users of the site, in one search.
+
+    PAS takes a sequence of ids with ``exact_match`` (IUserEnumerationPlugin),
+    which the ZODB plugin answers from a dict: thousands of ids cost about
+    as much as one, unlike ``getUserById`` per id, which builds each user
+    with its properties, groups and roles.
+    """
+    if not ids:
+        return set()
+    found = api.portal.get().acl_users.searchUsers(id=list(ids), exact_match=True)
+    return {info["id"] for info in found} & set(ids)
+
+
+def expected_members(principals):
+    """Who is expected: every user named, and every member of every group
+    named, through nested groups, resolved now.
+
+    :param principals: user and group ids (an Expectation's ``principals``).
+    :returns: ``{user id: the principal that makes them expected}``: the
+        user id itself when named, else the group named in ``principals``
+        through which they are a member (the first such group in sorted
+        order). Ids that no longer exist (a deleted user or group, also a
+        deleted user still listed in a group) are left out; a cycle of
+        groups is followed once.
+    """
+    gtool = api.portal.get_tool("portal_groups")
+    groups = _groups()
+    named = sorted(set(principals))
+    found = {p: p for p in named if p not in groups}
+    for top in (p for p in named if p in groups):
+        seen = {top}
+        todo = [top]
+        while todo:
+            for member in gtool.getGroupMembers(todo.pop()):
+                if member not in groups:
+                    found.setdefault(member, top)
+                elif member not in seen:
+                    seen.add(member)
+                    todo.append(member)
+    users = _existing_users(found)
+    return {user: via for user, via in found.items() if user in users}
+
+
+def read_state(first_read, deadline):
+    """``"read"``, ``"late"`` (first read after the deadline) or ``"unread"``.
+
+    :param first_read: aware datetime of the first view, or None.
+    :param deadline: aware datetime, or None (then any read is in time).
+    """
+    if first_read is None:
+        return UNREAD
+    if deadline is not None and first_read > deadline:
+        return LATE
+    return READ
