@@ -10,6 +10,7 @@ from pytest_plone import fixtures_factory
 from slc.clicktracker import tokens
 from slc.clicktracker import tracking
 from slc.clicktracker import visitcookie
+from slc.clicktracker.browser import names
 from slc.clicktracker.interfaces import IClickStorage
 from slc.clicktracker.storage import dsn
 from slc.clicktracker.storage import utility
@@ -49,6 +50,14 @@ def isolated_storage(monkeypatch, tmp_path):
     monkeypatch.setenv(utility.ENV_SPOOL, str(tmp_path / "spool.sqlite"))
     yield
     utility.close_all()
+
+
+@pytest.fixture
+def forget_names():
+    """Names remembered across requests must not leak between tests."""
+    names._remembered.clear()
+    yield
+    names._remembered.clear()
 
 
 @pytest.fixture

@@ -48,6 +48,21 @@ def script_tags(contents):
     return SCRIPT_TAG.findall(contents)
 
 
+def tree(browser):
+    """The parsed page the browser shows."""
+    return html.fromstring(browser.contents)
+
+
+def element_text(browser, element_id):
+    """The text of the element with ``element_id``, or None."""
+    found = tree(browser).xpath(f'//*[@id="{element_id}"]')
+    return text(found[0]) if found else None
+
+
+def has_element(browser, element_id):
+    return bool(tree(browser).xpath(f'//*[@id="{element_id}"]'))
+
+
 def attributes(tag):
     return {
         name: unescape(value) for name, value in re.findall(r'([\w-]+)="([^"]*)"', tag)

@@ -10,9 +10,7 @@ sorted column shows, an empty date window says so, the table scrolls.
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
-from lxml import html
 from plone import api
-from slc.clicktracker.browser import names
 from slc.clicktracker.interfaces import IClickStorage
 from slc.clicktracker.interfaces import IClickTrackerLayer
 from slc.clicktracker.storage import PostgresqlStorage
@@ -21,6 +19,7 @@ from tests.plone.helpers import browser_as
 from tests.plone.helpers import csv_rows
 from tests.plone.helpers import log_rows
 from tests.plone.helpers import text
+from tests.plone.helpers import tree
 from tests.plone.test_tracking_view import TupleStorage
 from zope.component import getGlobalSiteManager
 from zope.interface import alsoProvides
@@ -32,12 +31,8 @@ AGENDA = "/plone/folder/doc"
 VARIANTS = ("", "/view", "?utm_source=mail")
 
 
-@pytest.fixture(autouse=True)
-def forget_names():
-    """Names remembered across requests must not leak between tests."""
-    names._remembered.clear()
-    yield
-    names._remembered.clear()
+# Names remembered across requests must not leak between tests.
+pytestmark = pytest.mark.usefixtures("forget_names")
 
 
 @pytest.fixture
@@ -60,10 +55,6 @@ def variants(storage):
         "editor", AGENDA, f"http://nohost{AGENDA}", title="Agenda", when=DAY
     )
     return storage
-
-
-def tree(browser):
-    return html.fromstring(browser.contents)
 
 
 def tab(roles_site, query=""):

@@ -4,16 +4,18 @@ what it stores, where a setting comes from, and how it refuses bad input.
 
 from datetime import UTC
 from datetime import datetime
-from lxml import html
 from plone import api
 from slc.clicktracker import readers
 from slc.clicktracker import tracking
 from slc.clicktracker.browser.expected import parse_principals
 from tests.plone.helpers import browser_as
 from tests.plone.helpers import create_board
+from tests.plone.helpers import element_text
 from tests.plone.helpers import fresh
+from tests.plone.helpers import has_element
 from tests.plone.helpers import submit
 from tests.plone.helpers import text
+from tests.plone.helpers import tree
 from zExceptions import Forbidden
 from zExceptions import Unauthorized
 import json
@@ -37,19 +39,6 @@ def manager(functional, site):
 
 def tab(obj):
     return f"{obj.absolute_url()}/@@tracking"
-
-
-def tree(browser):
-    return html.fromstring(browser.contents)
-
-
-def element_text(browser, element_id):
-    found = tree(browser).xpath(f'//*[@id="{element_id}"]')
-    return text(found[0]) if found else None
-
-
-def has_element(browser, element_id):
-    return bool(tree(browser).xpath(f'//*[@id="{element_id}"]'))
 
 
 def portal_message(browser):

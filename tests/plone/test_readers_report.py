@@ -6,20 +6,21 @@ deadline, sorting, the status filter, the CSV, and who may see it.
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
-from lxml import html
 from plone import api
 from slc.clicktracker import readers
 from slc.clicktracker import tracking
-from slc.clicktracker.browser import names
 from slc.clicktracker.interfaces import IClickStorage
 from tests.plone.helpers import DAY
 from tests.plone.helpers import ROLE_PASSWORD
 from tests.plone.helpers import browser_as
 from tests.plone.helpers import create_board
 from tests.plone.helpers import csv_rows
+from tests.plone.helpers import element_text
+from tests.plone.helpers import has_element
 from tests.plone.helpers import hit
 from tests.plone.helpers import readers_rows
 from tests.plone.helpers import text
+from tests.plone.helpers import tree
 from tests.plone.test_tracking_view import TupleStorage
 from zExceptions import Unauthorized
 from zope.component import getGlobalSiteManager
@@ -31,12 +32,8 @@ DOC = "/plone/folder/doc"
 DEADLINE = DAY + timedelta(days=1)
 
 
-@pytest.fixture(autouse=True)
-def forget_names():
-    """Names remembered across requests must not leak between tests."""
-    names._remembered.clear()
-    yield
-    names._remembered.clear()
+# Names remembered across requests must not leak between tests.
+pytestmark = pytest.mark.usefixtures("forget_names")
 
 
 @pytest.fixture
@@ -63,19 +60,6 @@ def manager(functional, report):
 
 def tab(obj, query=""):
     return f"{obj.absolute_url()}/@@tracking{query}"
-
-
-def tree(browser):
-    return html.fromstring(browser.contents)
-
-
-def element_text(browser, element_id):
-    found = tree(browser).xpath(f'//*[@id="{element_id}"]')
-    return text(found[0]) if found else None
-
-
-def has_element(browser, element_id):
-    return bool(tree(browser).xpath(f'//*[@id="{element_id}"]'))
 
 
 def members(browser, table="readers-table"):

@@ -16,6 +16,7 @@ from slc.clicktracker.interfaces import StorageError
 from slc.clicktracker.storage import PostgresqlStorage
 from slc.clicktracker.storage import logpages
 from slc.clicktracker.storage import schema
+from tests.unit.helpers import large_site
 from tests.unit.helpers import query
 from zope.interface.verify import verifyObject
 import itertools
@@ -477,15 +478,8 @@ def test_upgrade_of_a_database_with_data_adds_the_indexes(pg_dsn, tmp_path):
 def test_large_prefix_plans_read_an_index_and_stop(pg_dsn):
     """With statistics of a large log, the first page sorted by member or
     by document reads the new indexes instead of sorting every row."""
-    conn = psycopg2.connect(pg_dsn)
-    conn.autocommit = True
-    schema.setup(conn)
+    conn = large_site(pg_dsn)
     with conn.cursor() as cur:
-        cur.execute(
-            "INSERT INTO clicktracker.documents (uid, path, title)"
-            " SELECT md5(i::text), '/Plone/f' || i / 100 || '/d' || i % 100,"
-            " 'Title ' || i FROM generate_series(0, 4999) i"
-        )
         cur.execute(
             "INSERT INTO clicktracker.access SELECT d.id, 'm' || (d.id * 7 + i) % 300,"
             " 'http://x' || d.path, 1, now(), now()"

@@ -10,7 +10,7 @@ from slc.clicktracker.interfaces import StorageNotConfigured
 from slc.clicktracker.storage import PostgresqlStorage
 from slc.clicktracker.storage import ReadStatus
 from slc.clicktracker.storage import queries
-from slc.clicktracker.storage import schema
+from tests.unit.helpers import large_site
 from tests.unit.helpers import query
 from zope.interface.verify import verifyObject
 import psycopg2
@@ -143,15 +143,8 @@ def test_database_failure_is_a_storage_error(pg_dsn, pg_cluster):
 def test_plan_reads_indexes_on_a_large_log(pg_dsn):
     """Five thousand documents, some with two thousand readers: one
     document's readers, all or two thousand of them, are found by index."""
-    conn = psycopg2.connect(pg_dsn)
-    conn.autocommit = True
-    schema.setup(conn)
+    conn = large_site(pg_dsn)
     with conn.cursor() as cur:
-        cur.execute(
-            "INSERT INTO clicktracker.documents (uid, path, title)"
-            " SELECT md5(i::text), '/Plone/f' || i / 100 || '/d' || i % 100,"
-            " 'Title ' || i FROM generate_series(0, 4999) i"
-        )
         cur.execute(
             "INSERT INTO clicktracker.access SELECT d.id, 'm' || i,"
             " 'http://x' || d.path, 1, now(), now()"

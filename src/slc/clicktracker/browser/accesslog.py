@@ -232,11 +232,6 @@ class AccessLogView(LogTexts, WholeLog, ReportView):
         order = "descending" if flip else "ascending"
         return self.page_url(sort_on=column, sort_order=order)
 
-    def aria_sort(self, column):
-        if column != self.sort_on:
-            return None
-        return "descending" if self.reverse else "ascending"
-
     def per_url(self, per):
         """The switch between one row per document and one per URL."""
         sort_on = self.sort_on if self.sort_on in TABLES[per] else DEFAULT_SORT

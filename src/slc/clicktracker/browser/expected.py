@@ -22,6 +22,7 @@ from slc.clicktracker import readers
 from slc.clicktracker.browser.localtimes import LocalTimes
 from slc.clicktracker.browser.reports import site_timezone
 from slc.clicktracker.browser.reports import text_field
+from slc.clicktracker.browser.urls import tab_link
 from zExceptions import Unauthorized
 import json
 import re
@@ -94,12 +95,7 @@ class ExpectedReadersForm(BrowserView):
         if self.own() is not None:
             return None
         source = self.source()
-        if source is None:
-            return None
-        return {
-            "title": source.Title() or source.getId(),
-            "url": source.absolute_url() + "/@@tracking",
-        }
+        return None if source is None else tab_link(source)
 
     def current(self):
         """The setting in force, in words: principals and deadline."""

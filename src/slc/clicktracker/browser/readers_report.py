@@ -221,11 +221,6 @@ class ReadersReport(ReadersTexts, ReportView):
         order = "descending" if flip else ""
         return self.page_url(readers_sort=column, readers_order=order)
 
-    def aria_sort(self, column):
-        if column != self.sort_on:
-            return None
-        return "descending" if self.reverse else "ascending"
-
     def filter_url(self, status):
         return self.page_url(readers_status=status or "")
 

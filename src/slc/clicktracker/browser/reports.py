@@ -70,6 +70,13 @@ class ReportView(BrowserView):
 
     broken = None  # the message for any other failure; set by subclasses
 
+    def aria_sort(self, column):
+        """A sorted table's header: ``aria-sort`` of ``column``, or None
+        (for reports that set ``sort_on`` and ``reverse``)."""
+        if column != self.sort_on:
+            return None
+        return "descending" if self.reverse else "ascending"
+
     def setup(self):
         # A report is not a reading of the page it is about: never record it.
         alsoProvides(self.request, IContentIsIgnored)

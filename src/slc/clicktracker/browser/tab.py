@@ -13,6 +13,7 @@ from slc.clicktracker import tracking
 from slc.clicktracker.browser.accesslog import AccessLogView
 from slc.clicktracker.browser.expected import ExpectedReadersForm
 from slc.clicktracker.browser.readers_report import ReadersReport
+from slc.clicktracker.browser.urls import tab_link
 from slc.clicktracker.interfaces import IContentIsTracked
 from slc.clicktracker.permissions import MANAGE_TRACKING
 from slc.clicktracker.permissions import VIEW_ACCESS_LOG
@@ -95,12 +96,7 @@ class TrackingView(AccessLogView):
 
     def source_info(self):
         _state, source = self.status()
-        if source is None:
-            return None
-        return {
-            "title": source.Title() or source.getId(),
-            "url": source.absolute_url() + "/@@tracking",
-        }
+        return None if source is None else tab_link(source)
 
     def authenticator(self):
         return createToken()

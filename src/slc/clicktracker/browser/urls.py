@@ -17,6 +17,14 @@ logger = logging.getLogger("slc.clicktracker")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+def tab_link(obj):
+    """``{title, url}`` of ``obj``'s Tracking tab: the "set on …" links."""
+    return {
+        "title": obj.Title() or obj.getId(),
+        "url": obj.absolute_url() + "/@@tracking",
+    }
+
+
 def origin(parts):
     scheme = parts.scheme.lower()
     return scheme, parts.hostname, parts.port or DEFAULT_PORTS.get(scheme)
