@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 .PHONY: help
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
-	  awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  make %-11s %s\n", $$1, $$2}'
 
 $(STAMP): setup.py constraints.txt
 	@scripts/check-system.sh >/dev/null
@@ -58,6 +58,11 @@ pot: $(STAMP) ## Rebuild the translation template from the code (i18ndude)
 bench: $(STAMP) ## Run the benchmarks (not part of make test)
 	PG_BINDIR=$$(scripts/check-system.sh) && export PG_BINDIR && \
 	  $(PY) benchmarks/run.py
+
+.PHONY: screenshots
+screenshots: $(STAMP) ## Take the screenshots of docs/usage.rst (docs/images/)
+	PG_BINDIR=$$(scripts/check-system.sh --browser) && export PG_BINDIR && \
+	  SLC_CT_DOC_SCREENSHOTS=1 $(PY) -m pytest tests/plone/test_before_the_meeting.py -q
 
 .PHONY: pins
 pins: ## Re-resolve: write constraints.txt from the virtualenv, then versions.cfg

@@ -53,6 +53,7 @@ setup(
             "pytest",
             "pytest-plone",
             "pytest-postgresql",
+            "aiosmtpd",
             "requests",
             "zope.testbrowser",
         ],
@@ -76,6 +77,7 @@ setup(
         "z3c.autoinclude.plugin": ["target = plone"],
         "console_scripts": [
             "clicktracker-purge = slc.clicktracker.storage.cli:purge",
+            "clicktracker-remind = slc.clicktracker.reminders.cli:run",
         ],
     },
 )

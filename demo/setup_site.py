@@ -6,10 +6,16 @@ passwords; it only re-applies the settings that depend on this checkout
 """
 
 from AccessControl.SecurityManagement import newSecurityManager
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 from plone import api
 from Products.CMFPlone.factory import addPloneSite
+from slc.clicktracker import readers
 from slc.clicktracker import tracking
+from slc.clicktracker.interfaces import IClickStorage
+from zope.component import getUtility
 from zope.component.hooks import setSite
 import json
 import os
@@ -18,7 +24,10 @@ import transaction
 
 
 SITE_ID = "Plone"
-MEMBERS = {"alice": "Alice Archer", "bob": "Bob Baker"}
+MEMBERS = {"alice": "Alice Archer", "bob": "Bob Baker", "carol": "Carol Clark"}
+BOARD = ("alice", "bob", "carol")
+# The meeting: expected readers have this many days to read the papers.
+DAYS_TO_MEETING = 4
 DOCUMENTS = {
     "agenda": ("Agenda", "Items for the next board meeting."),
     "budget-proposal": ("Budget proposal", "The proposal we vote on."),
@@ -99,6 +108,53 @@ def ensure_content(site):
             api.content.transition(doc, "publish")
 
 
+def ensure_board(site):
+    """The "Board" group is expected to read the meeting papers before the
+    meeting; the budget proposal asks them to confirm. Alice has read the
+    agenda already; Bob and Carol have not."""
+    if api.group.get(groupname="board") is None:
+        api.group.create(groupname="board", title="Board")
+    members = set(api.user.get_users(groupname="board"))
+    for userid in BOARD:
+        if userid not in {member.getId() for member in members}:
+            api.group.add_user(groupname="board", username=userid)
+    folder = site["board-meeting"]
+    found = readers.own_expectation(folder)
+    now = datetime.now(UTC)
+    if found is None or found.deadline is None or found.deadline < now:
+        # The meeting: a few days ahead, at 18:00, whenever the demo starts.
+        meeting = (now + timedelta(days=DAYS_TO_MEETING)).replace(
+            hour=18, minute=0, second=0, microsecond=0
+        )
+        readers.set_expectation(folder, ["board"], deadline=meeting)
+        readers.set_expectation(
+            folder["budget-proposal"], ["board"], deadline=meeting, confirm=True
+        )
+    storage = getUtility(IClickStorage)
+    agenda = folder["agenda"]
+    path = "/".join(agenda.getPhysicalPath())
+    if not storage.read_status([path], members=["alice"]):
+        storage.logAccess(
+            "alice",
+            path,
+            agenda.absolute_url(),
+            uid=api.content.get_uuid(agenda),
+            title=agenda.Title(),
+            when=now - timedelta(hours=2),
+        )
+
+
+def ensure_mail():
+    """Outgoing mail goes to the demo's own SMTP server (start.py), which
+    keeps each message as a file under var/mail."""
+    if not os.environ.get("DEMO_SMTP_PORT"):
+        return  # set up without start.py (tests): no mail server to point at
+    api.portal.set_registry_record("plone.smtp_host", "127.0.0.1")
+    api.portal.set_registry_record("plone.smtp_port", int(os.environ["DEMO_SMTP_PORT"]))
+    api.portal.set_registry_record("plone.email_from_address", "board@example.org")
+    api.portal.set_registry_record("plone.email_from_name", "Board office")
+
+
 def ensure_caching(site):
     """HTTP caching as production sites run it: plone.app.caching's preset
     for a site without a caching proxy, and the add-on's own rules."""
@@ -135,6 +191,8 @@ def main(app):
     setup_tool.runAllImportStepsFromProfile("profile-slc.clicktracker:dbsetup")
     ensure_members(var / "demo-members.json")
     ensure_content(site)
+    ensure_board(site)
+    ensure_mail()
     ensure_untracked(site)
     ensure_caching(site)
     transaction.commit()

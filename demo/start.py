@@ -8,6 +8,7 @@ PostgreSQL; a later start copes with what an unclean stop left behind.
 
 from pathlib import Path
 from slc.clicktracker.testing import localpg
+from slc.clicktracker.testing.smtp import MailCatcher
 import hashlib
 import json
 import os
@@ -131,7 +132,8 @@ def print_credentials(var, port):
     for userid, password in sorted(members.items()):
         what = "edits" if userid in EDITORS else "reads"
         print(f"  Member:     {userid} / {password}   ({what} the board meeting)")
-    print(f"  Tracked:    {url}/board-meeting")
+    print(f"  Tracked:    {url}/board-meeting  (Board: alice, bob, carol)")
+    print(f"  Mail:       {var / 'mail'}  (reminders land there as .eml files)")
     print("  Stop with Ctrl-C.")
     print(flush=True)
 
@@ -161,12 +163,18 @@ def run():
     os.environ.setdefault("DEMO_ADMIN_PASSWORD", "admin")
     var.mkdir(parents=True, exist_ok=True)
     datadir, dsn = start_postgres(var)
+    # The site's outgoing mail (reminders): kept under var/mail, announced here.
+    mail = MailCatcher(var / "mail", announce=True).start()
     zope = None
     interrupted = False
     try:
         etc = write_zope_config(var, port)
         env = dict(
-            os.environ, DEMO_VAR=str(var), DEMO_DSN=dsn, DEMO_EDITORS=" ".join(EDITORS)
+            os.environ,
+            DEMO_VAR=str(var),
+            DEMO_DSN=dsn,
+            DEMO_EDITORS=" ".join(EDITORS),
+            DEMO_SMTP_PORT=str(mail.port),
         )
         print("Preparing the demo site (first run takes a minute)...", flush=True)
         subprocess.run(
@@ -188,6 +196,7 @@ def run():
         if zope is not None and zope.poll() is None:
             zope.send_signal(signal.SIGINT)
             zope.wait()
+        mail.stop()
         print("Stopping PostgreSQL...", flush=True)
         pg_ctl(datadir, "stop", "-m", "fast", check=False)
     # Ctrl-C is how a demo is meant to end: that is success.

@@ -13,12 +13,13 @@ from slc.clicktracker import visitcookie
 from slc.clicktracker.browser import names
 from slc.clicktracker.interfaces import IClickStorage
 from slc.clicktracker.storage import dsn
-from slc.clicktracker.storage import utility
+from slc.clicktracker.storage import shared
 from slc.clicktracker.testing.layers import ACCEPTANCE_TESTING
 from slc.clicktracker.testing.layers import CACHING_ACCEPTANCE_TESTING
 from slc.clicktracker.testing.layers import CACHING_FUNCTIONAL_TESTING
 from slc.clicktracker.testing.layers import FUNCTIONAL_TESTING
 from slc.clicktracker.testing.layers import INTEGRATION_TESTING
+from slc.clicktracker.testing.smtp import MailCatcher
 from tests.plone.helpers import LIVE_MEMBER
 from tests.plone.helpers import LIVE_PASSWORD
 from tests.plone.helpers import ROLE_PASSWORD
@@ -47,9 +48,9 @@ globals().update(
 def isolated_storage(monkeypatch, tmp_path):
     """No DSN from the environment, a spool of this test's own, pools closed."""
     monkeypatch.delenv(dsn.ENV_DSN, raising=False)
-    monkeypatch.setenv(utility.ENV_SPOOL, str(tmp_path / "spool.sqlite"))
+    monkeypatch.setenv(shared.ENV_SPOOL, str(tmp_path / "spool.sqlite"))
     yield
-    utility.close_all()
+    shared.close_all()
 
 
 @pytest.fixture
@@ -185,3 +186,15 @@ def clock(monkeypatch):
     clock = Clock()
     monkeypatch.setattr(visitcookie, "now", clock)
     return clock
+
+
+# -- mail ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server on localhost for this test (configure_mailhost
+    points the site at it)."""
+    catcher = MailCatcher().start()
+    yield catcher
+    catcher.stop()

@@ -152,7 +152,7 @@ def test_upgrade_1001_to_1002_adds_the_records(portal):
 
     setup_tool.upgradeProfile(profile)
 
-    assert setup_tool.getLastVersionForProfile(profile) == ("1005",)
+    assert setup_tool.getLastVersionForProfile(profile) == ("1006",)
     assert registry[PREFIX + "idle_timeout"] == 20
     assert registry[PREFIX + "bot_callbacks"] == "drop"
     assert registry[PREFIX + "bot_patterns"] == bots.format_lines(bots.DEFAULT_PATTERNS)

@@ -8,7 +8,7 @@ from plone.app.testing import setRoles
 from Products.CMFPlone.factory import addPloneSite
 from slc.clicktracker.browser.urls import page_url
 from slc.clicktracker.interfaces import IClickStorage
-from slc.clicktracker.storage import utility
+from slc.clicktracker.storage import shared
 from slc.clicktracker.testing import DESKTOP_UA
 from tests.plone.helpers import LIVE_MEMBER
 from tests.plone.helpers import LIVE_PASSWORD
@@ -125,7 +125,7 @@ def test_spooled_hits_go_only_to_their_own_sites_database(
     assert [(r.member, r.count) for r in storage.getLog("/second")] == [("alice", 1)]
     setSite(first)
     assert [r.member for r in storage.getLog("/")] == ["bob"]
-    utility.close_all()
+    shared.close_all()
 
 
 def test_a_site_without_database_keeps_its_hits_for_its_own(functional, cluster):
@@ -145,7 +145,7 @@ def test_a_site_without_database_keeps_its_hits_for_its_own(functional, cluster)
         time.sleep(0.1)
     assert [(r.member, r.count) for r in storage.getLog("/plone")] == [("alice", 1)]
     # Pending for this site only: the key names it.
-    assert utility.pending_destination(portal) == "pending:/plone"
+    assert shared.pending_destination(portal) == "pending:/plone"
 
 
 # -- the URL belongs to the token's object -----------------------------------

@@ -311,3 +311,17 @@ def test_a_deleted_group_shows_by_id(manager, site):
     transaction.commit()
     manager.open(tab(doc))
     assert element_text(manager, "expected-current-principals") == "board, Sam Admin"
+
+
+def test_a_huge_group_is_refused_with_a_clear_message(manager, site, monkeypatch):
+    # The limit is lowered rather than thousands of users created: the board
+    # has two members, the limit one.
+    monkeypatch.setattr(readers, "MAX_EXPECTED", 1)
+    doc = site["folder"]["doc"]
+    manager.open(tab(doc))
+    fill(manager, "board", "", "")
+    errors = element_text(manager, "expected-errors")
+    assert "These users and groups are 2 members; at most 1 expected readers" in (
+        errors
+    )
+    assert own(doc) is None

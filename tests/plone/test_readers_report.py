@@ -101,7 +101,9 @@ def test_progress_bar_and_deadline(manager, report):
     assert deadline.startswith("Deadline: ")
     assert "(passed)" in deadline
     # After the deadline, not read is shown as a problem.
-    badge = tree(manager).xpath('//tr[@data-status="unread"]//span[@class]')[0]
+    badge = tree(manager).xpath(
+        '//tr[@data-status="unread"]//span[contains(@class, "badge")]'
+    )[0]
     assert "text-bg-danger" in badge.get("class")
 
 
@@ -113,7 +115,9 @@ def test_time_left_before_the_deadline(manager, report):
     manager.open(tab(folder["doc"]))
     assert element_text(manager, "readers-time-left") == "3 d 4 h left"
     # Not read before the deadline is no problem yet.
-    badge = tree(manager).xpath('//tr[@data-status="unread"]//span[@class]')[0]
+    badge = tree(manager).xpath(
+        '//tr[@data-status="unread"]//span[contains(@class, "badge")]'
+    )[0]
     assert "text-bg-secondary" in badge.get("class")
 
 

@@ -2,12 +2,18 @@
 
 from pathlib import Path
 from plone import api
+from plone.app.testing import TEST_USER_ID
+from plone.app.testing import setRoles
 from slc.clicktracker.interfaces import IClickStorage
 from slc.clicktracker.interfaces import IClickTrackerLayer
 from slc.clicktracker.storage import schema
 from zope.component import getUtility
 import psycopg2
 import pytest
+
+
+# The default profile's version (metadata.xml): every upgrade ends there.
+NEWEST = ("1006",)
 
 
 RECORD_PREFIX = "slc.clicktracker."
@@ -47,7 +53,7 @@ class TestInstall:
 
     def test_profile_version(self, setup_tool, package_name):
         assert setup_tool.getLastVersionForProfile(f"{package_name}:default") == (
-            "1005",
+            NEWEST
         )
 
 
@@ -85,7 +91,7 @@ class TestUpgrade:
 
         setup_tool.upgradeProfile(profile)
 
-        assert setup_tool.getLastVersionForProfile(profile) == ("1005",)
+        assert setup_tool.getLastVersionForProfile(profile) == NEWEST
         assert registry[f"{RECORD_PREFIX}track_anonymous"] is False
         roles = [
             r["name"]
@@ -109,7 +115,7 @@ def test_1002_to_1003_points_the_records_to_the_moved_schema(portal, setup_tool)
 
     setup_tool.upgradeProfile(profile)
 
-    assert setup_tool.getLastVersionForProfile(profile) == ("1005",)
+    assert setup_tool.getLastVersionForProfile(profile) == NEWEST
     field = registry.records[f"{RECORD_PREFIX}idle_timeout"].field
     assert field.interfaceName == "slc.clicktracker.settings.IClickTrackerSettings"
     assert registry[f"{RECORD_PREFIX}idle_timeout"] == 45
@@ -136,7 +142,7 @@ def test_1003_to_1004_upgrades_the_database(integration, setup_tool, tmp_path):
 
     setup_tool.upgradeProfile(profile)
 
-    assert setup_tool.getLastVersionForProfile(profile) == ("1005",)
+    assert setup_tool.getLastVersionForProfile(profile) == NEWEST
     status = storage.status()
     assert status["schema_version"] == schema.newest() and status["error"] is None
     assert storage.logAccess("alice", "/plone/d", "http://nohost/plone/d")
@@ -153,7 +159,7 @@ def test_1004_to_1005_adds_the_reading_status_permission(portal, setup_tool):
 
     setup_tool.upgradeProfile(profile)
 
-    assert setup_tool.getLastVersionForProfile(profile) == ("1005",)
+    assert setup_tool.getLastVersionForProfile(profile) == NEWEST
     roles = {r["name"] for r in portal.rolesOfPermission(permission) if r["selected"]}
     assert roles == {"Manager", "Site Administrator", "Editor"}
     assert permission in portal.portal_actions.object.tracking.permissions
@@ -174,3 +180,46 @@ def test_1001_to_1002_upgrades_the_database(integration, setup_tool):
 
     storage = getUtility(IClickStorage)
     assert storage.status()["schema_version"] == schema.migrations()[-1][0]
+
+
+def test_1005_to_1006_reading_accountability(integration, setup_tool, tmp_path):
+    from plone.registry.interfaces import IRegistry
+    from slc.clicktracker import readers
+    from slc.clicktracker import tracking
+    import shutil
+
+    portal = integration["portal"]
+    dsn = integration["pg_dsn"]
+    # A database at schema version 4 and a site at 1005, as before reminders.
+    old = tmp_path / "migrations"
+    old.mkdir()
+    for number, path in schema.migrations():
+        if number <= 4:
+            shutil.copy(path, old)
+    conn = psycopg2.connect(dsn)
+    assert schema.setup(conn, migrations_dir=old) == 4
+    conn.close()
+    api.portal.set_registry_record("slc.clicktracker.dsn", dsn)
+    registry = getUtility(IRegistry)
+    for name in list(
+        registry.records.keys(RECORD_PREFIX + "reminder_", RECORD_PREFIX + "reminder~")
+    ):
+        del registry.records[name]
+    portal.portal_actions.user.manage_delObjects(["reading-list"])
+    catalog = api.portal.get_tool("portal_catalog")
+    setRoles(portal, TEST_USER_ID, ["Manager"])
+    folder = api.content.create(container=portal, type="Folder", id="board")
+    tracking.enable(folder)
+    readers.set_expectation(folder, ["test_user_1_"])
+    catalog.delIndex(readers.INDEX)
+    profile = "slc.clicktracker:default"
+    setup_tool.setLastVersionForProfile(profile, "1005")
+
+    setup_tool.upgradeProfile(profile)
+
+    assert setup_tool.getLastVersionForProfile(profile) == NEWEST
+    assert getUtility(IClickStorage).status()["schema_version"] == schema.newest()
+    assert registry[f"{RECORD_PREFIX}reminder_days_ahead"] == 3
+    assert "reading-list" in portal.portal_actions.user.objectIds()
+    found = catalog.unrestrictedSearchResults(**{readers.INDEX: "test_user_1_"})
+    assert [brain.getPath() for brain in found] == ["/plone/board"]

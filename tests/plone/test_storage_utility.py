@@ -8,12 +8,12 @@ from slc.clicktracker.interfaces import IClickStorageAdmin
 from slc.clicktracker.interfaces import IVisitStorage
 from slc.clicktracker.storage import PostgresqlStorage
 from slc.clicktracker.storage import StorageError
-from slc.clicktracker.storage import utility
+from slc.clicktracker.storage import shared
 from slc.clicktracker.storage.dsn import ENV_DSN
 from slc.clicktracker.storage.dsn import effective_dsn
-from slc.clicktracker.storage.utility import ENV_SPOOL
+from slc.clicktracker.storage.shared import ENV_SPOOL
+from slc.clicktracker.storage.shared import spool_path
 from slc.clicktracker.storage.utility import ConfiguredStorage
-from slc.clicktracker.storage.utility import spool_path
 from zope.component import getUtility
 from zope.component.hooks import getSite
 from zope.component.hooks import setSite
@@ -141,7 +141,7 @@ def test_each_dsn_has_its_own_pool(integration, storage, pg_dsn):
 
 
 def test_only_a_few_pools_stay_open(integration, storage, pg_dsn, monkeypatch):
-    monkeypatch.setattr(utility, "MAX_STORAGES", 1)
+    monkeypatch.setattr(shared, "MAX_STORAGES", 1)
     set_dsn(integration["pg_dsn"])
     storage.setup_database()
     first = storage.storage()

@@ -6,7 +6,7 @@ from slc.clicktracker import settings
 from slc.clicktracker import tokens
 from slc.clicktracker import visitcookie
 from slc.clicktracker.interfaces import IClickStorage
-from slc.clicktracker.storage import utility
+from slc.clicktracker.storage import shared
 from tests.plone.helpers import FORM
 from tests.plone.helpers import ListStorage
 from tests.plone.helpers import all_visits
@@ -222,7 +222,7 @@ def test_two_instances_share_one_visit(functional, tracked_content, clock):
         tracked_content["doc"],
     ]
     for page in pages:
-        utility.close_all()
+        shared.close_all()
         assert read(browser, page).startswith("204")
         clock.advance(minutes=1)
     (visit,) = all_visits()

@@ -15,6 +15,7 @@ import port_for
 import psycopg2
 import pytest
 import requests
+import time
 
 
 pytestmark = pytest.mark.slow
@@ -37,7 +38,8 @@ def test_make_start_demo(var, page):
     try:
         creds = demo.credentials()
         assert creds["admin"] == "admin"
-        assert set(creds) == {"admin", "alice", "bob"}
+        assert set(creds) == {"admin", "alice", "bob", "carol"}
+        assert f"Mail:       {var / 'mail'}" in demo.text
 
         # The tracked demo folder with its published documents, for anonymous.
         folder = requests.get(f"{demo.url}/board-meeting", timeout=30)
@@ -90,6 +92,24 @@ def test_make_start_demo(var, page):
         assert editor.status_code == 200 and "tracked directly" in editor.text
         reader = requests.get(tab, auth=("alice", creds["alice"]), timeout=30)
         assert "insufficient-privileges" in reader.url
+
+        # Before the meeting: Board is expected, alice has read the agenda.
+        agenda_tab = f"{demo.url}/board-meeting/agenda/@@tracking"
+        report = requests.get(agenda_tab, auth=("bob", creds["bob"]), timeout=30)
+        assert "1 of 3 expected readers have read this (33%)" in report.text
+        # bob reminds the others; the mail lands in var/mail, announced.
+        login(page, demo.url, "bob", creds["bob"])
+        page.goto(f"{demo.url}/board-meeting/agenda/@@clicktracker-remind")
+        page.click("#remind-send")
+        assert page.locator("#remind-sent").inner_text() == "2 reminders sent."
+        mails = sorted((var / "mail").glob("*.eml"))
+        assert len(mails) == 2
+        assert "board-meeting/agenda" in mails[0].read_text()
+        for _ in range(60):  # the launcher's output arrives a moment later
+            if demo.text.count("Mail to ") == 2:
+                break
+            time.sleep(0.5)
+        assert demo.text.count("Mail to ") == 2, demo.text[-2000:]
     finally:
         assert demo.interrupt() == 0, "".join(demo.output)[-3000:]
     assert not postmaster_running(var), "PostgreSQL left running after Ctrl-C"

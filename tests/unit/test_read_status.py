@@ -8,6 +8,7 @@ from slc.clicktracker.interfaces import IReadStatusStorage
 from slc.clicktracker.interfaces import StorageError
 from slc.clicktracker.interfaces import StorageNotConfigured
 from slc.clicktracker.storage import PostgresqlStorage
+from slc.clicktracker.storage import ReaderTotals
 from slc.clicktracker.storage import ReadStatus
 from slc.clicktracker.storage import queries
 from tests.unit.helpers import large_site
@@ -175,3 +176,42 @@ def test_no_rows_written(filled, pg_dsn):
     before = totals()
     filled.read_status([DOC, OTHER])
     assert totals() == before
+
+
+def test_reader_totals_count_members_and_documents(filled):
+    # ann read DOC (at two addresses) and OTHER, bob DOC; cid and dan other
+    # documents only.
+    totals = filled.reader_totals([DOC, OTHER])
+    assert totals == ReaderTotals(
+        members={"ann": 2, "bob": 1}, paths={DOC: 2, OTHER: 1}
+    )
+    assert filled.reader_totals([DOC], exclude=["bob"]) == ReaderTotals(
+        members={"ann": 1}, paths={DOC: 1}
+    )
+    assert filled.reader_totals(["/Plone/nothing"]) == ReaderTotals({}, {})
+    assert filled.reader_totals([]) == ReaderTotals({}, {})
+
+
+def test_reader_totals_agree_with_read_status_on_a_large_log(pg_dsn):
+    conn = large_site(pg_dsn)
+    with conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO clicktracker.access"
+            " SELECT d.id, 'm' || (i % 37), 'http://x/' || d.id || '/' || (i % 3),"
+            " 1, now(), now() FROM clicktracker.documents d,"
+            " generate_series(1, 40) i WHERE d.path LIKE '/Plone/f3/%'"
+        )
+    conn.close()
+    storage = PostgresqlStorage(pg_dsn)
+    try:
+        paths = [f"/Plone/f3/d{n}" for n in range(100)]
+        rows = storage.read_status(paths)
+        totals = storage.reader_totals(paths)
+    finally:
+        storage.close()
+    members, per_path = {}, {}
+    for row in rows:
+        members[row.member] = members.get(row.member, 0) + 1
+        per_path[row.path] = per_path.get(row.path, 0) + 1
+    assert totals == ReaderTotals(members, per_path)
+    assert len(members) == 37 and set(per_path) == set(paths)

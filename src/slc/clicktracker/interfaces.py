@@ -352,3 +352,84 @@ class IReadStatusStorage(Interface):
         :raises StorageError: database failure (secrets scrubbed).
         :raises ValueError: for a relative or empty path.
         """
+
+    def reader_totals(paths, exclude=()):
+        """How many of ``paths`` each member read, and how many members read
+        each: the totals of the reading matrix, without a row per member and
+        document (for a folder of 100 documents at ten million hits, ten
+        thousand rows the matrix shows one page of).
+
+        :param paths: exact document paths, as for ``read_status``.
+        :param exclude: member ids not to count (the anonymous visitors'
+            name, who is no member).
+        :returns: ReaderTotals(members={member: documents read},
+            paths={path: members who read it}); only counts above zero.
+        :raises StorageError: database failure (secrets scrubbed).
+        """
+
+
+class IConfirmationStorage(Interface):
+    """Optional capability: members' "I have read this" confirmations.
+
+    PostgresqlStorage provides it; without it, items that ask for
+    confirmation show readers no button and the readers report says
+    confirmations are unavailable.
+    """
+
+    def confirm(path, member, uid=None, title=None, when=None):
+        """Record that ``member`` confirmed having read the document.
+
+        Once per member and document: a repeat keeps the first time.
+
+        :param path: the document's path (str or ``getPhysicalPath()``).
+        :param uid: its UID, so that the record follows it when moved.
+        :param title: its title (as hits record it).
+        :param when: aware datetime; default now.
+        :returns: the aware datetime of the (first) confirmation.
+        :raises StorageError: database failure (secrets scrubbed).
+        :raises ValueError: for a relative path or a naive ``when``.
+        """
+
+    def confirmations(paths, members=None):
+        """The confirmations for documents, as ``read_status`` takes them.
+
+        :returns: list of Confirmation(path, member, confirmed), order
+            path, member.
+        :raises StorageError: database failure.
+        """
+
+
+class IReminderStorage(Interface):
+    """Optional capability: which members were reminded of which document,
+    so that nobody is reminded twice within an interval, however many Zope
+    instances send reminders. PostgresqlStorage provides it; without it the
+    reminder button and ``clicktracker-remind`` say reminders are
+    unavailable.
+    """
+
+    def claim_reminders(path, members, not_within, uid=None, title=None, when=None):
+        """Claim, atomically, the right to remind ``members`` now.
+
+        :param members: member ids (one str alone is one member).
+        :param not_within: a timedelta: members reminded of this document
+            more recently than that are not claimed.
+        :param when: aware datetime of the reminder; default now.
+        :returns: sorted list of the member ids claimed: send them the
+            reminder now, and ``release_reminder`` those whose mail failed.
+        :raises StorageError: database failure (nobody is claimed).
+        :raises ValueError: for a negative or non-timedelta ``not_within``.
+        """
+
+    def release_reminder(path, member, sent):
+        """Undo the claim made at ``sent`` (its mail could not be sent), so
+        that the next run reminds that member again.
+
+        :raises StorageError: database failure.
+        """
+
+    def reminders(paths, members=None):
+        """The latest reminder per member and document.
+
+        :returns: list of Reminder(path, member, sent), order path, member.
+        :raises StorageError: database failure.
+        """

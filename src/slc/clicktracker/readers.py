@@ -9,6 +9,7 @@ group is expected from then on. Whether someone read a document is the
 storage's to say (``IReadStatusStorage``); ``read_state`` names the outcome.
 """
 
+from Acquisition import aq_base
 from Acquisition import aq_chain
 from Acquisition import aq_inner
 from collections import namedtuple
@@ -17,6 +18,7 @@ from datetime import datetime
 from persistent.mapping import PersistentMapping
 from plone import api
 from plone.base.interfaces import IPloneSiteRoot
+from slc.clicktracker import _
 from zope.annotation.interfaces import IAnnotations
 
 
@@ -26,22 +28,53 @@ Expectation = namedtuple("Expectation", "principals deadline confirm")
 
 ANNOTATION_KEY = "slc.clicktracker.readers"
 
+# The catalog index of the principals of an object's own expectation
+# (indexers.py): how a member's reading list finds what expects them.
+INDEX = "clicktracker_expected"
+
 # What read_state says.
 READ = "read"
 LATE = "late"
 UNREAD = "unread"
 
 
+# More expected readers than this are refused when saved: the reports work
+# out every expected reader's row at once (bench_readers measures 2,000).
+MAX_EXPECTED = 10_000
+
+
+class TooManyReaders(ValueError):
+    """The users and groups given name more than MAX_EXPECTED members;
+    ``count`` says how many, ``message`` says so for a form."""
+
+    def __init__(self, count):
+        self.count = count
+        self.message = _(
+            "msg_readers_too_many",
+            default="These users and groups are ${count} members; at most "
+            "${max} expected readers are supported. Name smaller groups.",
+            mapping={"count": count, "max": MAX_EXPECTED},
+        )
+        super().__init__(
+            f"{count} expected readers; at most {MAX_EXPECTED} are supported"
+        )
+
+
 class UnknownPrincipal(ValueError):
     """Some of the ids given are neither a user nor a group of the site.
 
-    ``principals`` holds them (sorted), so that a form can name them in its
-    own words.
+    ``principals`` holds them (sorted); ``message`` names them for a form.
     """
 
     def __init__(self, principals):
         self.principals = tuple(principals)
-        super().__init__(f"Unknown user or group: {', '.join(self.principals)}")
+        ids = ", ".join(self.principals)
+        self.message = _(
+            "msg_readers_unknown",
+            default="Unknown user or group: ${ids}",
+            mapping={"ids": ids},
+        )
+        super().__init__(f"Unknown user or group: {ids}")
 
 
 # -- the setting ------------------------------------------------------------------
@@ -71,6 +104,8 @@ def set_expectation(obj, principals, deadline=None, confirm=False):
     :param confirm: stored for the confirmation button of a later slice.
     :raises UnknownPrincipal: (a ValueError) for ids that are neither a user
         nor a group of the site.
+    :raises TooManyReaders: (a ValueError) when they name more than
+        MAX_EXPECTED members (groups resolved now).
     :raises ValueError: for no ids, ids that are not str, a naive or
         non-datetime deadline.
     """
@@ -79,10 +114,14 @@ def set_expectation(obj, principals, deadline=None, confirm=False):
     unknown = sorted(set(principals) - _groups() - _existing_users(principals))
     if unknown:
         raise UnknownPrincipal(unknown)
+    count = len(expected_members(principals))
+    if count > MAX_EXPECTED:
+        raise TooManyReaders(count)
     # A new mapping each time: replaced as a whole, one write.
     IAnnotations(obj)[ANNOTATION_KEY] = PersistentMapping(
         principals=principals, deadline=deadline, confirm=bool(confirm)
     )
+    _reindex(obj)
 
 
 def clear_expectation(obj):
@@ -93,6 +132,27 @@ def clear_expectation(obj):
     annotations = IAnnotations(obj, None)
     if annotations is not None and ANNOTATION_KEY in annotations:
         del annotations[ANNOTATION_KEY]
+        _reindex(obj)
+
+
+def _reindex(obj):
+    """Update the object's entry in ``INDEX``, nothing else.
+
+    With ``idxs`` CMFCore leaves the modification date alone (it bumps it
+    only for a full reindex), and the metadata has nothing of this. Skipped
+    before the upgrade step has added the index (the catalog would fail on
+    an unknown index), and for a site root that is not catalogued (sites
+    made before Plone 6): reindexing would add it.
+    """
+    if not hasattr(aq_base(obj), "reindexObject"):
+        return
+    catalog = api.portal.get_tool("portal_catalog")
+    if INDEX not in catalog.indexes():
+        return
+    if IPloneSiteRoot.providedBy(obj):
+        if catalog.getrid("/".join(obj.getPhysicalPath())) is None:
+            return
+    obj.reindexObject(idxs=[INDEX], update_metadata=0)
 
 
 def _clean_principals(principals):
@@ -207,3 +267,24 @@ def read_state(first_read, deadline):
     if deadline is not None and first_read > deadline:
         return LATE
     return READ
+
+
+def expects(found, user_id):
+    """Whether the expectation ``found`` names ``user_id``, directly or
+    through one of their groups (nested groups included).
+
+    Asks PAS for the user's groups rather than resolving every group named:
+    cheap on a page view, however large the groups.
+
+    :param found: an Expectation, or None (then False).
+    :param user_id: a user id, or None (anonymous: False).
+    """
+    if found is None or not user_id:
+        return False
+    principals = set(found.principals)
+    if user_id in principals:
+        return True
+    user = api.user.get(userid=user_id)
+    if user is None:
+        return False
+    return bool(principals & set(user.getGroups()))

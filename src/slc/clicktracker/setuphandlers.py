@@ -24,6 +24,15 @@ class HiddenProfiles:
         return []
 
 
+def post_install(context):
+    """After installing: index expected readers that are still stored on
+    content from an earlier installation (the catalog index comes back
+    empty; the annotations stayed)."""
+    from slc.clicktracker.upgrades.expected_index import index_expectations
+
+    index_expectations(context)
+
+
 class DatabaseSetupFailed(Exception):
     """The database setup step failed; the message says why, without secrets.
 

@@ -39,8 +39,9 @@ def is_tracked(context):
 
 def _reindex(obj):
     # object_provides lets catalog queries find tracked content; reindexing
-    # also makes cached pages stale (see caching.py). The site root is not
-    # catalogued.
+    # also makes cached pages stale (see caching.py). Code that looks for
+    # tracked content asks the site root itself (whether a site catalogues
+    # its root differs between Plone versions), so it needs no reindex.
     reindex = getattr(obj, "reindexObject", None)
     if reindex is not None and not IPloneSiteRoot.providedBy(obj):
         reindex(idxs=["object_provides"])

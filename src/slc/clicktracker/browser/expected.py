@@ -1,5 +1,6 @@
 """The Tracking tab's "Expected readers" form: who should read an item and
-by when (stored by ``slc.clicktracker.readers``), for "Manage tracking".
+by when (stored by ``slc.clicktracker.readers``), and whether they are
+asked to confirm having read it, for "Manage tracking".
 
 Users and groups are picked with Plone's principal search, the
 ``pat-select2`` field on ``plone.app.vocabularies.Principals`` that
@@ -19,10 +20,12 @@ from Products.Five.browser import BrowserView
 from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 from slc.clicktracker import _
 from slc.clicktracker import readers
+from slc.clicktracker.browser.confirm import refresh_cached_pages
 from slc.clicktracker.browser.localtimes import LocalTimes
-from slc.clicktracker.browser.reports import site_timezone
 from slc.clicktracker.browser.reports import text_field
 from slc.clicktracker.browser.urls import tab_link
+from slc.clicktracker.sitezone import site_timezone
+from slc.clicktracker.sitezone import timezone_name
 from zExceptions import Unauthorized
 import json
 import re
@@ -36,6 +39,9 @@ KINDS = ("user", "group")
 SPLIT = re.compile(r"[;,\n]")
 # A deadline without a time of day is the end of that day.
 END_OF_DAY = time(23, 59)
+# Sent with the form: an unticked checkbox sends nothing, so without this a
+# request could not say "off" (as z3c.form's empty markers do).
+CONFIRM_MARKER = "readers_confirm_shown"
 
 
 def parse_principals(text):
@@ -98,7 +104,7 @@ class ExpectedReadersForm(BrowserView):
         return None if source is None else tab_link(source)
 
     def current(self):
-        """The setting in force, in words: principals and deadline."""
+        """The setting in force, in words: principals, deadline, confirm."""
         expectation = readers.expectation(self.context)
         if expectation is None:
             return None
@@ -107,6 +113,7 @@ class ExpectedReadersForm(BrowserView):
                 principal_info(principal)[1] for principal in expectation.principals
             ],
             "deadline": self.deadline_text(expectation.deadline),
+            "confirm": expectation.confirm,
         }
 
     def deadline_text(self, deadline):
@@ -123,16 +130,19 @@ class ExpectedReadersForm(BrowserView):
             return self.submitted
         own = self.own()
         if own is None:
-            return {"principals": "", "date": "", "time": ""}
+            return {"principals": "", "date": "", "time": "", "confirm": False}
         principals = SEPARATOR.join(principal_info(p)[0] for p in own.principals)
-        if own.deadline is None:
-            return {"principals": principals, "date": "", "time": ""}
-        local = own.deadline.astimezone(site_timezone())
-        return {
+        values = {
             "principals": principals,
-            "date": local.date().isoformat(),
-            "time": local.strftime("%H:%M"),
+            "date": "",
+            "time": "",
+            "confirm": own.confirm,
         }
+        if own.deadline is not None:
+            local = own.deadline.astimezone(site_timezone())
+            values["date"] = local.date().isoformat()
+            values["time"] = local.strftime("%H:%M")
+        return values
 
     def widget_options(self):
         """``data-pat-select2`` as ``AjaxSelectWidget`` makes it.
@@ -159,8 +169,7 @@ class ExpectedReadersForm(BrowserView):
         return createToken()
 
     def tz_name(self):
-        tz = site_timezone()
-        return getattr(tz, "key", None) or str(tz)
+        return timezone_name()
 
     # -- saving -----------------------------------------------------------------
 
@@ -175,6 +184,7 @@ class ExpectedReadersForm(BrowserView):
             raise Unauthorized("You may not set expected readers here.")
         # An annotation write: refuse forged requests before it.
         check_authenticator(self.request)
+        before = readers.expectation(self.context)
         if action == "save":
             if not self.save():
                 return False
@@ -182,6 +192,7 @@ class ExpectedReadersForm(BrowserView):
             self.remove()
         else:
             self.notify(_("Unknown action: nothing was changed."), "error")
+        refresh_cached_pages(before, readers.expectation(self.context))
         # To the top of the page, where the message is.
         self.request.response.redirect(self.context.absolute_url() + "/@@tracking")
         return True
@@ -192,6 +203,7 @@ class ExpectedReadersForm(BrowserView):
             "principals": text_field(form.get("readers_principals")),
             "date": text_field(form.get("readers_date")),
             "time": text_field(form.get("readers_time")),
+            "confirm": self.confirm_sent(),
         }
         principals = parse_principals(self.submitted["principals"])
         if not principals:
@@ -199,31 +211,30 @@ class ExpectedReadersForm(BrowserView):
         deadline = self.parse_deadline(self.submitted["date"], self.submitted["time"])
         if self.errors:
             return False
-        own = self.own()
         try:
             readers.set_expectation(
                 self.context,
                 principals,
                 deadline=deadline,
-                confirm=own.confirm if own is not None else False,
+                confirm=self.submitted["confirm"],
             )
         except ValueError as exc:
-            # The refusal left: ids that are neither users nor groups.
-            unknown = getattr(exc, "principals", None)
-            self.errors["principals"] = (
-                _(
-                    "msg_readers_unknown",
-                    default="Unknown user or group: ${ids}",
-                    mapping={"ids": ", ".join(unknown)},
-                )
-                if unknown
-                else str(exc)
-            )
+            # Unknown ids, too many readers: their own words; else the text.
+            self.errors["principals"] = getattr(exc, "message", str(exc))
             return False
         self.notify(_("Expected readers saved."), "info")
         if deadline is not None and deadline < datetime.now(UTC):
             self.notify(_("Note: this deadline has passed already."), "warning")
         return True
+
+    def confirm_sent(self):
+        """The checkbox's state; a request without the form's marker (a
+        script that knows only the older fields) keeps what is set."""
+        form = self.request.form
+        if CONFIRM_MARKER not in form:
+            own = self.own()
+            return own.confirm if own is not None else False
+        return bool(form.get("readers_confirm"))
 
     def parse_deadline(self, date_text, time_text):
         """The aware UTC deadline, or None; notes an error in ``errors``."""

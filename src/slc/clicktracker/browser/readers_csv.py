@@ -14,8 +14,10 @@ import re
 STATUS_TEXTS = {"read": "Read", "late": "Read late", "unread": "Not read"}
 
 
-def header(tz):
-    return [
+def header(tz, confirmed=False):
+    """The first row; ``confirmed``: with the column of confirmations (where
+    the item asks for them), as the table has it, before the views."""
+    names = [
         "Name",
         "User ID",
         "Expected",
@@ -23,13 +25,15 @@ def header(tz):
         "Status",
         f"First read ({tz})",
         f"Last read ({tz})",
-        "Views",
     ]
+    if confirmed:
+        names.append(f"Confirmed ({tz})")
+    return [*names, "Views"]
 
 
 def cells(view, row, expected):
     """The CSV cells of ``row`` (a dict of ``ReadersReport``'s rows)."""
-    return [
+    found = [
         row["fullname"],
         row["member"],
         "yes" if expected else "no",
@@ -37,8 +41,10 @@ def cells(view, row, expected):
         STATUS_TEXTS[row["status"]],
         view.iso_time(row["first_read"]),
         view.iso_time(row["last_read"]),
-        row["views"],
     ]
+    if view.shows_confirmed:
+        found.append(view.iso_time(row.get("confirmed")))
+    return [*found, row["views"]]
 
 
 def filename(view):
@@ -51,6 +57,5 @@ def download(view):
     """The body of the download of ``view`` (an updated ``ReadersReport``)."""
     rows = [cells(view, row, True) for row in view.filtered]
     rows += [cells(view, row, False) for row in view.others]
-    return csv_download(
-        view.request.response, filename(view), header(view.timezone_name()), rows
-    )
+    first = header(view.timezone_name(), confirmed=view.shows_confirmed)
+    return csv_download(view.request.response, filename(view), first, rows)

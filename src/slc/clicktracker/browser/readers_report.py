@@ -1,10 +1,12 @@
 """The readers report on a document's Tracking tab (for "View reading
 status"): how many of the expected readers have read it, one row per
-expected reader (read, read late, not read), sorted and filtered, then those
-who read it without being expected; and the same rows as CSV.
+expected reader (read, read late, not read; and when they confirmed, where
+the item asks for it), sorted and filtered, then those who read it without
+being expected; and the same rows as CSV.
 
 Expected readers come from ``slc.clicktracker.readers`` (groups resolved
-now), reads from a storage with ``IReadStatusStorage``. All rows are worked
+now), reads from a storage with ``IReadStatusStorage``, confirmations
+from one with ``IConfirmationStorage``. All rows are worked
 out at once (a few thousand at most: the members of the groups named), then
 sorted and paged here; names come from ``names.many``, which remembers them.
 """
@@ -19,10 +21,12 @@ from slc.clicktracker import _
 from slc.clicktracker import readers
 from slc.clicktracker.browser import readers_csv
 from slc.clicktracker.browser.readers_texts import COLUMN_LABELS
+from slc.clicktracker.browser.readers_texts import CONFIRM_FILTERS
 from slc.clicktracker.browser.readers_texts import STATUSES
 from slc.clicktracker.browser.readers_texts import ReadersTexts
 from slc.clicktracker.browser.reports import BATCH_SIZE
-from slc.clicktracker.browser.reports import ReportView
+from slc.clicktracker.browser.reports import TabPart
+from slc.clicktracker.storage.utility import confirmation_storage
 from slc.clicktracker.storage.utility import read_status_storage
 from slc.clicktracker.tokens import ANONYMOUS
 from urllib.parse import parse_qsl
@@ -32,14 +36,14 @@ from zExceptions import Unauthorized
 
 COLUMNS = tuple(COLUMN_LABELS)
 DEFAULT_SORT = "status"
-TIMES = ("first_read", "last_read")
+TIMES = ("first_read", "last_read", "confirmed")
 # Readers who were not expected: only so many on the page, all in the CSV.
 OTHERS_SHOWN = BATCH_SIZE
 # The report's own form fields: the access log on the same page has others.
 FIELDS = ("readers_sort", "readers_order", "readers_status", "readers_start")
 
 
-class ReadersReport(ReadersTexts, ReportView):
+class ReadersReport(ReadersTexts, TabPart):
     """The report's part of ``@@tracking`` (rendered by it, not a page)."""
 
     what = "the readers report"
@@ -47,7 +51,8 @@ class ReadersReport(ReadersTexts, ReportView):
     broken = _("The readers report cannot be read right now; see the server log.")
     expectation = None
     storage = None
-    updated = False
+    confirm_storage = None
+    confirmed_count = 0
 
     def unreachable(self, reason):
         return _(
@@ -56,13 +61,6 @@ class ReadersReport(ReadersTexts, ReportView):
             "tracker database is unreachable (${reason}).",
             mapping={"reason": reason},
         )
-
-    def __init__(self, context, request, can_view=False):
-        super().__init__(context, request)
-        self.can_view = can_view
-
-    def __call__(self):
-        return self.index()
 
     @staticmethod
     def applies(context):
@@ -78,14 +76,17 @@ class ReadersReport(ReadersTexts, ReportView):
         """Read the form, the expectation in force and the reads."""
         self.setup()
         self.updated = True
-        form = self.request.form
-        sort_on = form.get("readers_sort")
-        self.sort_on = sort_on if sort_on in COLUMNS else DEFAULT_SORT
-        self.reverse = form.get("readers_order") == "descending"
-        status = form.get("readers_status")
-        self.status_filter = status if status in STATUSES else None
         self.expectation = readers.expectation(self.context)
         self.storage = read_status_storage()
+        if self.asks_confirm:
+            self.confirm_storage = confirmation_storage()
+        form = self.request.form
+        sort_on = form.get("readers_sort")
+        self.sort_on = sort_on if sort_on in self.columns() else DEFAULT_SORT
+        self.reverse = form.get("readers_order") == "descending"
+        status = form.get("readers_status")
+        filters = STATUSES + (CONFIRM_FILTERS if self.shows_confirmed else ())
+        self.status_filter = status if status in filters else None
         self.rows, self.others = [], []
         self.counts = dict.fromkeys(STATUSES, 0)
         if self.expectation is not None and self.storage is not None:
@@ -95,9 +96,31 @@ class ReadersReport(ReadersTexts, ReportView):
     def available(self):
         return self.storage is not None
 
+    @property
+    def asks_confirm(self):
+        """Whether the expectation in force asks readers to confirm."""
+        return self.expectation is not None and self.expectation.confirm
+
+    @property
+    def shows_confirmed(self):
+        """Whether rows have a "Confirmed" column: asked, and the storage
+        keeps confirmations (else the page says they are unavailable)."""
+        return self.asks_confirm and self.confirm_storage is not None
+
+    def columns(self):
+        if self.shows_confirmed:
+            return COLUMNS[:-1] + ("confirmed",) + COLUMNS[-1:]
+        return COLUMNS
+
     def _load(self):
         expected = readers.expected_members(self.expectation.principals)
         found = {row.member: row for row in self.storage.read_status([self.path])}
+        confirmed = {}
+        if self.shows_confirmed:
+            confirmed = {
+                row.member: row.confirmed
+                for row in self.confirm_storage.confirmations([self.path])
+            }
         deadline = self.expectation.deadline
         names = self.fullnames(set(expected) | set(found))
         groups = {}
@@ -110,8 +133,11 @@ class ReadersReport(ReadersTexts, ReportView):
             for member, status in found.items()
             if member not in expected
         ]
+        for row in rows + others:
+            row["confirmed"] = confirmed.get(row["member"])
         for row in rows:
             self.counts[row["status"]] += 1
+        self.confirmed_count = sum(row["confirmed"] is not None for row in rows)
         self.rows = self.sorted(rows)
         self.others = self.sorted(others)
 
@@ -163,6 +189,9 @@ class ReadersReport(ReadersTexts, ReportView):
     def filtered(self):
         if self.status_filter is None:
             return self.rows
+        if self.status_filter in CONFIRM_FILTERS:
+            want = self.status_filter == "confirmed"
+            return [row for row in self.rows if (row["confirmed"] is not None) == want]
         return [row for row in self.rows if row["status"] == self.status_filter]
 
     def batch(self):
@@ -226,6 +255,12 @@ class ReadersReport(ReadersTexts, ReportView):
 
     def csv_url(self):
         return self.page_url(format="readers-csv").split("#")[0]
+
+    def remind_url(self):
+        """The reminder's confirmation step, where someone has not read it."""
+        if not self.counts["unread"]:
+            return None
+        return f"{self.context.absolute_url()}/@@clicktracker-remind"
 
     def csv(self):
         """The CSV download, or None when there is nothing to download (the

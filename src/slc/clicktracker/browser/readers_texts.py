@@ -10,6 +10,8 @@ from zope.i18n import translate
 
 # The filter's order, as the default sort's: not read first.
 STATUSES = ("unread", "late", "read")
+# More choices of the filter where the item asks for confirmation.
+CONFIRM_FILTERS = ("confirmed", "unconfirmed")
 # The table's columns and their headers; the CSV has them in this order.
 COLUMN_LABELS = {
     "fullname": _("Name"),
@@ -24,6 +26,12 @@ STATUS_LABELS = {
     "late": _("Read late"),
     "read": _("Read"),
 }
+FILTER_LABELS = {
+    **STATUS_LABELS,
+    "confirmed": _("Confirmed"),
+    "unconfirmed": _("Not confirmed"),
+}
+CONFIRMED_LABEL = _("Confirmed")
 # Bootstrap's text-bg-* pick a text colour that contrasts with the badge.
 BADGES = {"read": "text-bg-success", "late": "text-bg-warning"}
 
@@ -35,19 +43,29 @@ class ReadersTexts:
         return translate(message, context=self.request)
 
     def headline(self):
-        """ "9 of 12 expected readers have read this (75%)"."""
+        """ "9 of 12 expected readers have read this (75%)", and "; 4 of 12
+        have confirmed." where confirmation is asked (one sentence, for
+        translators)."""
         if not self.total:
             return _(
                 "The groups named have no members: nobody is expected to read this."
             )
+        mapping = {
+            "read": f"{self.have_read:,}",
+            "total": f"{self.total:,}",
+            "percent": self.percent(self.have_read),
+        }
+        if self.shows_confirmed:
+            return _(
+                "msg_readers_headline_confirmed",
+                default="${read} of ${total} expected readers have read this "
+                "(${percent}%); ${confirmed} of ${total} have confirmed.",
+                mapping=dict(mapping, confirmed=f"{self.confirmed_count:,}"),
+            )
         return _(
             "msg_readers_headline",
             default="${read} of ${total} expected readers have read this (${percent}%)",
-            mapping={
-                "read": f"{self.have_read:,}",
-                "total": f"{self.total:,}",
-                "percent": self.percent(self.have_read),
-            },
+            mapping=mapping,
         )
 
     def progress_label(self):
@@ -88,6 +106,15 @@ class ReadersTexts:
         items += [
             (status, STATUS_LABELS[status], self.counts[status]) for status in STATUSES
         ]
+        if self.shows_confirmed:
+            items += [
+                ("confirmed", FILTER_LABELS["confirmed"], self.confirmed_count),
+                (
+                    "unconfirmed",
+                    FILTER_LABELS["unconfirmed"],
+                    self.total - self.confirmed_count,
+                ),
+            ]
         return [
             {
                 "status": status or "all",
@@ -105,7 +132,7 @@ class ReadersTexts:
         return _(
             "msg_readers_none_with_status",
             default="No expected reader has the status “${status}”.",
-            mapping={"status": self.translate(STATUS_LABELS[self.status_filter])},
+            mapping={"status": self.translate(FILTER_LABELS[self.status_filter])},
         )
 
     def more_others_text(self):
@@ -119,7 +146,8 @@ class ReadersTexts:
         )
 
     def column_labels(self):
-        return list(COLUMN_LABELS.items())
+        labels = dict(COLUMN_LABELS, confirmed=CONFIRMED_LABEL)
+        return [(column, labels[column]) for column in self.columns()]
 
     # -- cells ------------------------------------------------------------------
 
@@ -135,6 +163,7 @@ class ReadersTexts:
         for row in rows:
             first_day, first_time = self.day_and_time(row["first_read"])
             last_day, last_time = self.day_and_time(row["last_read"])
+            confirmed_day, confirmed_time = self.day_and_time(row.get("confirmed"))
             shown.append(
                 dict(
                     row,
@@ -144,6 +173,8 @@ class ReadersTexts:
                     first_time=first_time,
                     last_day=last_day,
                     last_time=last_time,
+                    confirmed_day=confirmed_day,
+                    confirmed_time=confirmed_time,
                     views=f"{row['views']:,}",
                 )
             )

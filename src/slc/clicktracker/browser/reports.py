@@ -10,7 +10,6 @@ from datetime import date
 from datetime import datetime
 from datetime import time
 from datetime import timedelta
-from plone import api
 from Products.Five.browser import BrowserView
 from slc.clicktracker import _
 from slc.clicktracker.browser import names
@@ -18,10 +17,9 @@ from slc.clicktracker.browser.localtimes import LocalTimes
 from slc.clicktracker.interfaces import IContentIsIgnored
 from slc.clicktracker.interfaces import StorageError
 from slc.clicktracker.interfaces import StorageNotConfigured
+from slc.clicktracker.sitezone import site_timezone
 from urllib.parse import urlsplit
 from ZODB.POSException import ConflictError
-from zoneinfo import ZoneInfo
-from zoneinfo import ZoneInfoNotFoundError
 from zope.interface import alsoProvides
 import logging
 
@@ -34,16 +32,6 @@ NOT_CONFIGURED = _(
     "No click tracker database is configured: a site administrator can set "
     "it in Site Setup → Click tracker settings."
 )
-
-
-def site_timezone():
-    name = api.portal.get_registry_record("plone.portal_timezone", default=None)
-    if not name:
-        return UTC
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        return UTC
 
 
 def is_http_url(url):
@@ -212,3 +200,18 @@ class ReportView(BrowserView):
 
     def timezone_name(self):
         return getattr(self.tz, "key", None) or str(self.tz)
+
+
+class TabPart(ReportView):
+    """A report rendered inside ``@@tracking`` (not a page of its own):
+    the readers report, the reading matrix. ``can_view``: whether the user
+    may see it (the tab checks the permission once)."""
+
+    updated = False
+
+    def __init__(self, context, request, can_view=False):
+        super().__init__(context, request)
+        self.can_view = can_view
+
+    def __call__(self):
+        return self.index()

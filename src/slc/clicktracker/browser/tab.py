@@ -1,7 +1,7 @@
 """``@@tracking``, the Tracking tab: tracking status and its switch, the
-expected readers (``expected.py``) and the readers report
-(``readers_report.py``), then the access log (``accesslog.py``), each for
-those who may see it."""
+expected readers (``expected.py``), the readers report of a document
+(``readers_report.py``) or the reading matrix of a folder (``matrix.py``),
+then the access log (``accesslog.py``), each for those who may see it."""
 
 from plone import api
 from plone.protect.authenticator import check as check_authenticator
@@ -12,6 +12,7 @@ from slc.clicktracker import readers
 from slc.clicktracker import tracking
 from slc.clicktracker.browser.accesslog import AccessLogView
 from slc.clicktracker.browser.expected import ExpectedReadersForm
+from slc.clicktracker.browser.matrix import FolderMatrix
 from slc.clicktracker.browser.readers_report import ReadersReport
 from slc.clicktracker.browser.urls import tab_link
 from slc.clicktracker.interfaces import IContentIsTracked
@@ -23,7 +24,8 @@ from zExceptions import Unauthorized
 
 class TrackingView(AccessLogView):
     """Status, switch and expected readers for "Manage tracking", the
-    readers report for "View reading status", the log for "View access log"."""
+    readers report and the matrix for "View reading status", the log for
+    "View access log"."""
 
     index = ViewPageTemplateFile("templates/tracking.pt")
 
@@ -45,6 +47,9 @@ class TrackingView(AccessLogView):
         self.readers_report = ReadersReport(
             self.context, self.request, can_view=self.can_view_readers
         )
+        self.matrix = FolderMatrix(
+            self.context, self.request, can_view=self.can_view_readers
+        )
         form = self.request.form
         posted = self.request.get("REQUEST_METHOD") == "POST"
         if posted and "tracking_action" in form:
@@ -57,6 +62,10 @@ class TrackingView(AccessLogView):
             return self.csv()
         if form.get("format") == "readers-csv":
             body = self.readers_report.csv()
+            if body is not None:
+                return body
+        if form.get("format") == "matrix-csv":
+            body = self.matrix.csv()
             if body is not None:
                 return body
         self.update()
@@ -76,6 +85,15 @@ class TrackingView(AccessLogView):
         if not (self.can_view_readers and ReadersReport.applies(self.context)):
             return False
         return readers.expectation(self.context) is not None
+
+    def show_matrix(self):
+        """The members × documents matrix, on folders."""
+        return self.can_view_readers and FolderMatrix.applies(self.context)
+
+    def matrix_html(self):
+        if not self.matrix.updated:  # a refused download has read it
+            self.matrix.update()
+        return self.matrix()
 
     def expected_html(self):
         return self.expected_form()

@@ -7,6 +7,7 @@ from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 from Products.statusmessages.interfaces import IStatusMessage
 from slc.clicktracker import _
 from slc.clicktracker.interfaces import StorageError
+from slc.clicktracker.reminders.settings import IReminderSettings
 from slc.clicktracker.settings import PREFIX
 from slc.clicktracker.settings import IClickTrackerSettings
 from slc.clicktracker.storage.dsn import ENV_DSN
@@ -23,8 +24,13 @@ from z3c.form.interfaces import WidgetActionExecutionError
 from zope.interface import Invalid
 
 
+class IControlPanel(IClickTrackerSettings, IReminderSettings):
+    """What the control panel edits: the records of both schemas (one
+    prefix); the reminder settings in a fieldset of their own."""
+
+
 class ClickTrackerSettingsForm(RegistryEditForm):
-    schema = IClickTrackerSettings
+    schema = IControlPanel
     schema_prefix = PREFIX
     label = _("Click tracker settings")
     description = _("Where and how slc.clicktracker stores which members read what.")

@@ -3,7 +3,8 @@
 Usable without Zope: ``PostgresqlStorage(dsn="host=... dbname=...")``. The
 parts it is built from each have a module: ``hits`` (the value type and its
 cleaning), ``queries`` (the SQL), ``pool`` (connections and back-off),
-``spool`` (the local queue), ``schema`` (setup), ``purge``.
+``spool`` (the local queue), ``schema`` (setup), ``purge``, ``reading``
+(read status, confirmations, reminders).
 
 Every failure leaves this class as ``StorageError`` with the DSN's secrets
 masked (``dsn.scrub``), so callers never handle a driver's exception.
@@ -16,7 +17,9 @@ that is not such a method lives in the modules named above.
 from slc.clicktracker.interfaces import IAccessLogStorage
 from slc.clicktracker.interfaces import IClickStorage
 from slc.clicktracker.interfaces import IClickStorageAdmin
+from slc.clicktracker.interfaces import IConfirmationStorage
 from slc.clicktracker.interfaces import IReadStatusStorage
+from slc.clicktracker.interfaces import IReminderStorage
 from slc.clicktracker.interfaces import IVisitStorage
 from slc.clicktracker.interfaces import LogTooSlow
 from slc.clicktracker.interfaces import StorageError
@@ -36,10 +39,10 @@ from slc.clicktracker.storage.pool import BackOff
 from slc.clicktracker.storage.pool import Busy
 from slc.clicktracker.storage.pool import Pool
 from slc.clicktracker.storage.pool import Unavailable
+from slc.clicktracker.storage.reading import ReadingRecords
 from slc.clicktracker.storage.replay import Replayer
 from slc.clicktracker.storage.rows import ClickRow
 from slc.clicktracker.storage.rows import LogRow
-from slc.clicktracker.storage.rows import ReadStatus
 from slc.clicktracker.storage.rows import VisitResult
 from slc.clicktracker.storage.rows import VisitRow
 from slc.clicktracker.storage.spool import DEFAULT_MAX_BYTES
@@ -57,7 +60,7 @@ FAILURES = (psycopg2.Error, Unavailable)
 
 
 @implementer(IClickStorage, IClickStorageAdmin, IVisitStorage)
-class PostgresqlStorage:
+class PostgresqlStorage(ReadingRecords):
     """Hits in PostgreSQL; a SQLite spool keeps them while it is unavailable."""
 
     # Per purge batch; the purge has its own connection, outside the pool.
@@ -277,19 +280,6 @@ class PostgresqlStorage:
         )
         return [ClickRow(*row) for row in rows]
 
-    def read_status(self, paths, members=None):
-        paths = queries.clean_paths(paths)
-        if members is not None:
-            members = [members] if isinstance(members, str) else members
-            members = sorted({clean_member(member) for member in members})
-        # Asking for nobody still says when there is no database.
-        self._require_dsn()
-        if not paths or members == []:
-            return []
-        sql, params = queries.read_status_query(paths, members)
-        rows = self._read(sql, params, "reading who read the documents")
-        return [ReadStatus(*row) for row in rows]
-
     @staticmethod
     def _visit_filters(member, since, until, active_since, include_bots):
         return {
@@ -507,4 +497,10 @@ class PostgresqlStorage:
         )
 
 
-classImplements(PostgresqlStorage, IAccessLogStorage, IReadStatusStorage)
+classImplements(
+    PostgresqlStorage,
+    IAccessLogStorage,
+    IReadStatusStorage,
+    IConfirmationStorage,
+    IReminderStorage,
+)

@@ -34,3 +34,15 @@ LogPage = namedtuple("LogPage", "rows total exact")
 # Who read a document and when (IReadStatusStorage): per member and path,
 # all addresses (and documents sharing that path) summed.
 ReadStatus = namedtuple("ReadStatus", "path member first_read last_read views")
+
+# How many of some documents each member read (``members``: {member:
+# documents}) and how many members read each (``paths``: {path: members});
+# only those with a read are in them (IReadStatusStorage.reader_totals).
+ReaderTotals = namedtuple("ReaderTotals", "members paths")
+
+# "I have read this" (IConfirmationStorage): the first confirmation per
+# member and path.
+Confirmation = namedtuple("Confirmation", "path member confirmed")
+
+# The last reminder sent per member and path (IReminderStorage).
+Reminder = namedtuple("Reminder", "path member sent")

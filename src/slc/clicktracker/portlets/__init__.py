@@ -1,0 +1,1 @@
+"""Portlets of the add-on."""

@@ -1,0 +1,141 @@
+"""The reminder settings: registry records under ``slc.clicktracker`` and
+the control panel's "Reminders" fieldset.
+
+Subject and body are ``string.Template`` texts; the placeholders they may
+use are ``PLACEHOLDERS``. An unknown placeholder is refused when saved, so
+a reminder never goes out with a ``${typo}`` in it.
+"""
+
+from collections import namedtuple
+from plone.supermodel import model
+from slc.clicktracker import _
+from string import Template
+from zope import schema
+from zope.interface import Invalid
+
+
+PREFIX = "slc.clicktracker"
+
+PLACEHOLDERS = ("fullname", "title", "url", "deadline", "sender", "site")
+
+DEFAULT_SUBJECT = "Please read: ${title}"
+DEFAULT_BODY = """Hello ${fullname},
+
+you are among the expected readers of "${title}" and have not read it yet.
+Please read it by ${deadline}:
+
+${url}
+
+${sender} sent you this reminder from ${site}.
+"""
+
+
+def valid_template(text):
+    """Refuse a template with a placeholder that is not in PLACEHOLDERS or
+    with a stray ``$`` (write ``$$`` for a dollar sign)."""
+    template = Template(text or "")
+    if not template.is_valid():
+        raise Invalid(
+            _(
+                "error_template_dollar",
+                default="A “$” that starts no placeholder: write “$$” for a "
+                "dollar sign.",
+            )
+        )
+    unknown = sorted(set(template.get_identifiers()) - set(PLACEHOLDERS))
+    if unknown:
+        raise Invalid(
+            _(
+                "error_template_placeholder",
+                default="Unknown placeholder: ${names}. Use ${known}.",
+                mapping={
+                    "names": ", ".join(f"${{{name}}}" for name in unknown),
+                    "known": ", ".join(f"${{{name}}}" for name in PLACEHOLDERS),
+                },
+            )
+        )
+    return True
+
+
+PLACEHOLDER_HELP = (
+    "Placeholders: ${fullname} (the member), ${title}, ${url} (the item), "
+    "${deadline}, ${sender} (who sends the reminder), ${site}."
+)
+
+
+class IReminderSettings(model.Schema):
+    """Records stored in plone.registry under the prefix ``slc.clicktracker``."""
+
+    model.fieldset(
+        "reminders",
+        label=_("Reminders"),
+        fields=[
+            "reminder_subject",
+            "reminder_body",
+            "reminder_days_ahead",
+            "reminder_interval_days",
+        ],
+    )
+
+    reminder_subject = schema.TextLine(
+        title=_("Reminder subject"),
+        description=_("help_reminder_subject", default=PLACEHOLDER_HELP),
+        required=True,
+        default=DEFAULT_SUBJECT,
+        constraint=valid_template,
+    )
+
+    reminder_body = schema.Text(
+        title=_("Reminder text"),
+        description=_("help_reminder_body", default=PLACEHOLDER_HELP),
+        required=True,
+        default=DEFAULT_BODY,
+        constraint=valid_template,
+    )
+
+    reminder_days_ahead = schema.Int(
+        title=_("Remind this many days before the deadline"),
+        description=_(
+            "help_reminder_days_ahead",
+            default="The scheduled reminder run (clicktracker-remind) reminds "
+            "those who have not read an item whose deadline is at most this "
+            "many days away.",
+        ),
+        required=True,
+        default=3,
+        min=0,
+    )
+
+    reminder_interval_days = schema.Int(
+        title=_("Remind a member of the same item at most every (days)"),
+        description=_(
+            "help_reminder_interval_days",
+            default="Nobody is reminded of the same item twice within this "
+            "many days, whether by the button or the scheduled run, from any "
+            "Zope instance.",
+        ),
+        required=True,
+        default=1,
+        min=0,
+    )
+
+
+ReminderSettings = namedtuple(
+    "ReminderSettings", "subject body days_ahead interval_days"
+)
+
+_FIELDS = IReminderSettings
+
+
+def read():
+    """The current site's ReminderSettings (defaults for missing records)."""
+    from plone.registry.interfaces import IRegistry
+    from zope.component import queryUtility
+
+    registry = queryUtility(IRegistry)
+    values = []
+    for name in ReminderSettings._fields:
+        field = _FIELDS[f"reminder_{name}"]
+        value = None if registry is None else registry.get(f"{PREFIX}.{field.__name__}")
+        values.append(field.default if value is None else value)
+    return ReminderSettings(*values)
