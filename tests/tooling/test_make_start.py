@@ -9,12 +9,17 @@ kill, and checks that the data survived.
 from demo.control import Demo
 from demo.control import remove
 from demo.control import scratch_var
+from demo.start import pg_ctl
+from demo.start import start_postgres
+from pathlib import Path
 from slc.clicktracker.testing import DESKTOP_UA
 from tests.helpers import login
 import port_for
 import psycopg2
 import pytest
 import requests
+import subprocess
+import sys
 import time
 
 
@@ -113,6 +118,35 @@ def test_make_start_demo(var, page):
     finally:
         assert demo.interrupt() == 0, "".join(demo.output)[-3000:]
     assert not postmaster_running(var), "PostgreSQL left running after Ctrl-C"
+
+    # The scheduled reminder run, as cron starts it: its own Zope from the
+    # demo's zope.conf (Zope is stopped: the FileStorage is free), the
+    # demo's database running.
+    datadir, _dsn = start_postgres(var)
+    try:
+        run = subprocess.run(
+            [
+                Path(sys.executable).parent / "clicktracker-remind",
+                "--zope-conf",
+                var / "instance" / "etc" / "zope.conf",
+                "--site",
+                "Plone",
+                "--days",
+                "5",
+                "--dry-run",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        pg_ctl(datadir, "stop", "-m", "fast", check=False)
+    assert run.returncode == 0, run.stderr[-3000:]
+    lines = run.stdout.splitlines()
+    # bob reminded the others of the agenda above; nobody read the budget.
+    assert any("/board-meeting/agenda (deadline" in line for line in lines)
+    assert sum("reminded recently" in line for line in lines) == 2, lines
+    assert "  would remind alice <alice@example.org>" in lines
 
     # Start again, then stop uncleanly: stale pid file and socket lock stay.
     again = Demo(var, port_for.select_random())
