@@ -67,6 +67,8 @@ class RemindView(ReportView):
 
     def sent_label(self):
         count = len(self.outcome.sent)
+        if not count:
+            return _("No reminder sent.")
         if count == 1:
             return _("One reminder sent.")
         return _(
