@@ -10,6 +10,8 @@ from datetime import date
 from datetime import datetime
 from datetime import time
 from datetime import timedelta
+from pathlib import Path
+from plone import api
 from Products.Five.browser import BrowserView
 from slc.clicktracker import _
 from slc.clicktracker.browser import names
@@ -21,12 +23,15 @@ from slc.clicktracker.sitezone import site_timezone
 from urllib.parse import urlsplit
 from ZODB.POSException import ConflictError
 from zope.interface import alsoProvides
+import functools
+import hashlib
 import logging
 
 
 logger = logging.getLogger("slc.clicktracker")
 
 BATCH_SIZE = 50
+STATIC = Path(__file__).parent / "static"
 
 NOT_CONFIGURED = _(
     "No click tracker database is configured: a site administrator can set "
@@ -202,6 +207,14 @@ class ReportView(BrowserView):
         return getattr(self.tz, "key", None) or str(self.tz)
 
 
+@functools.cache
+def resource_path(name):
+    """``++resource++slc.clicktracker/<name>?v=…`` of a file in ``static/``:
+    a new address whenever the file changes, so caches never mix versions."""
+    digest = hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:12]
+    return f"++resource++slc.clicktracker/{name}?v={digest}"
+
+
 class TabPart(ReportView):
     """A report rendered inside ``@@tracking`` (not a page of its own):
     the readers report, the reading matrix. ``can_view``: whether the user
@@ -215,3 +228,7 @@ class TabPart(ReportView):
 
     def __call__(self):
         return self.index()
+
+    def stylesheet(self, name):
+        """The URL of the stylesheet ``name`` in ``static/``."""
+        return f"{api.portal.get().absolute_url()}/{resource_path(name)}"
