@@ -229,23 +229,33 @@ _RECORDS = tuple(
 )
 
 
-def read():
-    """The current site's ``Settings``; ``DEFAULTS`` outside a site.
-
-    A missing record (the add-on not installed, or installed before the
-    record existed) reads as its default. Runs on every page and hit, so it
-    asks the registry utility directly rather than through plone.api.
-    """
+def registry_values(records):
+    """The values of ``records`` (``(record name, default)`` pairs) in the
+    current site's registry, a missing record as its default; None outside
+    a site. Asks the registry utility directly rather than through
+    plone.api: ``read()`` runs on every page and hit."""
     from plone.registry.interfaces import IRegistry
     from zope.component import queryUtility
 
     registry = queryUtility(IRegistry)
     if registry is None:
-        return DEFAULTS
+        return None
     values = []
-    for name, default in _RECORDS:
+    for name, default in records:
         value = registry.get(name)
         values.append(default if value is None else value)
+    return values
+
+
+def read():
+    """The current site's ``Settings``; ``DEFAULTS`` outside a site.
+
+    A missing record (the add-on not installed, or installed before the
+    record existed) reads as its default.
+    """
+    values = registry_values(_RECORDS)
+    if values is None:
+        return DEFAULTS
     track_anonymous, cookie, idle, max_age, patterns, callbacks, days = values
     return Settings(
         track_anonymous=bool(track_anonymous),

@@ -12,6 +12,8 @@ Confirmations live in the storage (PostgreSQL), never in the ZODB.
 """
 
 from Acquisition import aq_inner
+from datetime import UTC
+from datetime import datetime
 from plone import api
 from plone.app.layout.viewlets.common import ViewletBase
 from plone.protect.authenticator import check as check_authenticator
@@ -158,15 +160,16 @@ class ConfirmView(BrowserView):
                 _("Confirmations cannot be recorded with this storage."), "error"
             )
             return
+        now = datetime.now(UTC)
         try:
-            before = confirmed_at(storage, context, user_id)
-            if before is None:
-                storage.confirm(
-                    path_of(context),
-                    user_id,
-                    uid=api.content.get_uuid(context),
-                    title=context.Title(),
-                )
+            # The storage keeps the first time: an earlier one means "again".
+            confirmed = storage.confirm(
+                path_of(context),
+                user_id,
+                uid=api.content.get_uuid(context),
+                title=context.Title(),
+                when=now,
+            )
         except StorageError as exc:
             logger.warning(
                 "Could not record the confirmation of %s for %s: %s",
@@ -182,14 +185,14 @@ class ConfirmView(BrowserView):
                 "error",
             )
             return
-        if before is None:
+        if confirmed >= now:
             self.notify(_("Thank you: your confirmation has been recorded."), "info")
             return
         self.notify(
             _(
                 "msg_confirm_already",
                 default="You had already confirmed on ${when}.",
-                mapping={"when": local_text(self.request, before)},
+                mapping={"when": local_text(self.request, confirmed)},
             ),
             "info",
         )

@@ -27,7 +27,6 @@ from slc.clicktracker.storage.utility import read_status_storage
 from slc.clicktracker.tokens import ANONYMOUS
 from urllib.parse import parse_qsl
 from urllib.parse import urlencode
-from zExceptions import Unauthorized
 from zope.i18n import translate
 
 
@@ -278,15 +277,9 @@ class FolderMatrix(TabPart):
         query["format"] = "matrix-csv"
         return f"{self.context.absolute_url()}/@@tracking?{urlencode(query)}"
 
-    def csv(self):
-        """The CSV download, or None when there is nothing to download (the
-        tab then shows the page, which says why)."""
-        if not self.can_view:
-            raise Unauthorized("You may not view the reading status here.")
-        self.update()
-        if self.storage is None or self.failed or not self.columns:
-            return None
+    def downloadable(self):
+        return self.storage is not None and bool(self.columns)
+
+    def download(self):
         self.fill(self.rows)  # every member's cells
-        if self.failed:
-            return None
-        return matrix_csv.download(self)
+        return None if self.failed else matrix_csv.download(self)

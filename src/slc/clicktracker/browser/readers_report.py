@@ -31,7 +31,6 @@ from slc.clicktracker.storage.utility import read_status_storage
 from slc.clicktracker.tokens import ANONYMOUS
 from urllib.parse import parse_qsl
 from urllib.parse import urlencode
-from zExceptions import Unauthorized
 
 
 COLUMNS = tuple(COLUMN_LABELS)
@@ -262,12 +261,8 @@ class ReadersReport(ReadersTexts, TabPart):
             return None
         return f"{self.context.absolute_url()}/@@clicktracker-remind"
 
-    def csv(self):
-        """The CSV download, or None when there is nothing to download (the
-        tab then shows the page, which says why)."""
-        if not self.can_view:
-            raise Unauthorized("You may not view the reading status here.")
-        self.update()
-        if self.expectation is None or self.storage is None or self.failed:
-            return None
+    def downloadable(self):
+        return self.expectation is not None and self.storage is not None
+
+    def download(self):
         return readers_csv.download(self)

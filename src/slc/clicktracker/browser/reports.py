@@ -21,6 +21,7 @@ from slc.clicktracker.interfaces import StorageError
 from slc.clicktracker.interfaces import StorageNotConfigured
 from slc.clicktracker.sitezone import site_timezone
 from urllib.parse import urlsplit
+from zExceptions import Unauthorized
 from ZODB.POSException import ConflictError
 from zope.interface import alsoProvides
 import functools
@@ -228,6 +229,31 @@ class TabPart(ReportView):
 
     def __call__(self):
         return self.index()
+
+    def html(self):
+        """The part for the tab's page (read now, unless a refused download
+        has read it already)."""
+        if not self.updated:
+            self.update()
+        return self()
+
+    def csv(self):
+        """The CSV download, or None when there is nothing to download (the
+        tab then shows the page, which says why)."""
+        if not self.can_view:
+            raise Unauthorized("You may not view the reading status here.")
+        self.update()
+        if self.failed or not self.downloadable():
+            return None
+        return self.download()
+
+    def downloadable(self):
+        """Whether, once read, there is something to download."""
+        raise NotImplementedError
+
+    def download(self):
+        """The download's body (None when reading for it failed)."""
+        raise NotImplementedError
 
     def stylesheet(self, name):
         """The URL of the stylesheet ``name`` in ``static/``."""

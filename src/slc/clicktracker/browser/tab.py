@@ -60,14 +60,12 @@ class TrackingView(AccessLogView):
                 return ""
         if form.get("format") == "csv":
             return self.csv()
-        if form.get("format") == "readers-csv":
-            body = self.readers_report.csv()
-            if body is not None:
-                return body
-        if form.get("format") == "matrix-csv":
-            body = self.matrix.csv()
-            if body is not None:
-                return body
+        part = {"readers-csv": self.readers_report, "matrix-csv": self.matrix}.get(
+            form.get("format")
+        )
+        body = part.csv() if part is not None else None
+        if body is not None:
+            return body
         self.update()
         return self.index()
 
@@ -91,17 +89,13 @@ class TrackingView(AccessLogView):
         return self.can_view_readers and FolderMatrix.applies(self.context)
 
     def matrix_html(self):
-        if not self.matrix.updated:  # a refused download has read it
-            self.matrix.update()
-        return self.matrix()
+        return self.matrix.html()
 
     def expected_html(self):
         return self.expected_form()
 
     def readers_html(self):
-        if not self.readers_report.updated:  # a refused download has read it
-            self.readers_report.update()
-        return self.readers_report()
+        return self.readers_report.html()
 
     def status(self):
         """``(state, source)``; state is "direct", "inherited" or "none"."""

@@ -60,9 +60,10 @@ def _recipient(member):
     return Recipient(member, fullname, (user.getProperty("email", "") or "").strip())
 
 
-def plan(context, when=None):
+def plan(context, when=None, configured=None):
     """Who ``send`` would remind of ``context`` now (nothing is written).
 
+    :param configured: the ReminderSettings (default: read them).
     :raises RemindersUnavailable: when the storage cannot say who read it or
         record reminders.
     :raises StorageError: when the database fails.
@@ -70,6 +71,7 @@ def plan(context, when=None):
     found = readers.expectation(context)
     if found is None:
         return Plan([], [], [])
+    configured = configured or settings.read()
     status, reminded = read_status_storage(), reminder_storage()
     if status is None or reminded is None:
         raise RemindersUnavailable(
@@ -80,7 +82,7 @@ def plan(context, when=None):
     expected = readers.expected_members(found.principals)
     read = {row.member for row in status.read_status([path], members=list(expected))}
     unread = sorted(set(expected) - read)
-    since = when - timedelta(days=settings.read().interval_days)
+    since = when - timedelta(days=configured.interval_days)
     recent = {
         row.member: row.sent
         for row in reminded.reminders([path], members=unread)
@@ -109,8 +111,9 @@ def mail_problem():
     return None
 
 
-def placeholders(context, recipient, sender):
-    """The values a reminder's templates are filled with."""
+def placeholders(context, sender):
+    """The values a reminder's templates are filled with, but for the
+    recipient's ``fullname``: the same for every mail about ``context``."""
     found = readers.expectation(context)
     deadline = found.deadline if found is not None else None
     if deadline is None:
@@ -121,7 +124,6 @@ def placeholders(context, recipient, sender):
         deadline_text = f"{local:%Y-%m-%d %H:%M} ({timezone_name(tz)})"
     portal = api.portal.get()
     return {
-        "fullname": recipient.fullname,
         "title": context.Title() or context.getId(),
         "url": context.absolute_url(),
         "deadline": deadline_text,
@@ -130,10 +132,13 @@ def placeholders(context, recipient, sender):
     }
 
 
-def compose(context, recipient, sender):
-    """(subject, body) of the reminder to ``recipient``."""
-    values = placeholders(context, recipient, sender)
-    configured = settings.read()
+def compose(configured, values, recipient):
+    """(subject, body) of the reminder to ``recipient``.
+
+    :param configured: the ReminderSettings (the templates).
+    :param values: ``placeholders()`` of the item.
+    """
+    values = dict(values, fullname=recipient.fullname)
     # safe_substitute: templates saved before validation existed still send.
     subject = Template(configured.subject).safe_substitute(values)
     body = Template(configured.body).safe_substitute(values)
@@ -155,17 +160,19 @@ def send(context, sender=None, when=None):
     if problem:
         raise RemindersUnavailable(problem)
     when = when or datetime.now(UTC)
-    found = plan(context, when)
+    configured = settings.read()
+    found = plan(context, when, configured)
     sender = sender or api.portal.get_registry_record(
         "plone.email_from_name", default=""
     )
+    values = placeholders(context, sender)
     storage = reminder_storage()
     path = _path(context)
     claimed = set(
         storage.claim_reminders(
             path,
             [recipient.member for recipient in found.to_remind],
-            timedelta(days=settings.read().interval_days),
+            timedelta(days=configured.interval_days),
             uid=api.content.get_uuid(context),
             title=context.Title(),
             when=when,
@@ -175,7 +182,7 @@ def send(context, sender=None, when=None):
     for recipient in found.to_remind:
         if recipient.member not in claimed:
             continue  # another instance reminded them a moment ago
-        subject, body = compose(context, recipient, sender)
+        subject, body = compose(configured, values, recipient)
         try:
             api.portal.send_email(
                 recipient=recipient.email, subject=subject, body=body, immediate=True

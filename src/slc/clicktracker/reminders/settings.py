@@ -9,12 +9,12 @@ a reminder never goes out with a ``${typo}`` in it.
 from collections import namedtuple
 from plone.supermodel import model
 from slc.clicktracker import _
+from slc.clicktracker.settings import record_name
+from slc.clicktracker.settings import registry_values
 from string import Template
 from zope import schema
 from zope.interface import Invalid
 
-
-PREFIX = "slc.clicktracker"
 
 PLACEHOLDERS = ("fullname", "title", "url", "deadline", "sender", "site")
 
@@ -124,18 +124,16 @@ ReminderSettings = namedtuple(
     "ReminderSettings", "subject body days_ahead interval_days"
 )
 
-_FIELDS = IReminderSettings
+# (record name, default) per ReminderSettings field, in its order.
+_RECORDS = tuple(
+    (record_name(f"reminder_{name}"), IReminderSettings[f"reminder_{name}"].default)
+    for name in ReminderSettings._fields
+)
 
 
 def read():
     """The current site's ReminderSettings (defaults for missing records)."""
-    from plone.registry.interfaces import IRegistry
-    from zope.component import queryUtility
-
-    registry = queryUtility(IRegistry)
-    values = []
-    for name in ReminderSettings._fields:
-        field = _FIELDS[f"reminder_{name}"]
-        value = None if registry is None else registry.get(f"{PREFIX}.{field.__name__}")
-        values.append(field.default if value is None else value)
+    values = registry_values(_RECORDS)
+    if values is None:
+        return ReminderSettings(*(default for _name, default in _RECORDS))
     return ReminderSettings(*values)

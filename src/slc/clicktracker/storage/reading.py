@@ -72,15 +72,26 @@ READER_TOTALS = (
 )
 
 
-def _per_path(table, column, aggregate, members):
+def _per_path(table, column, aggregate, paths, members):
+    """SQL and parameters: ``aggregate`` of ``table.column`` per path and
+    member (summing the document rows one path may have)."""
     only = " AND t.member = ANY(%(members)s)" if members is not None else ""
-    return (
+    sql = (
         f"SELECT d.path, t.member, {aggregate}(t.{column}) "  # noqa: S608
         f"FROM clicktracker.documents d JOIN clicktracker.{table} t "
         "ON t.document_id = d.id "
         f"WHERE d.path = ANY(%(paths)s){only} "
         "GROUP BY d.path, t.member ORDER BY d.path, t.member"
     )
+    return sql, {"paths": paths, "members": members}
+
+
+def _confirmations_query(paths, members):
+    return _per_path("confirmations", "confirmed", "min", paths, members)
+
+
+def _reminders_query(paths, members):
+    return _per_path("reminders", "sent", "max", paths, members)
 
 
 def _members(members):
@@ -102,14 +113,9 @@ class ReadingRecords:
     # -- IReadStatusStorage ------------------------------------------------------
 
     def read_status(self, paths, members=None):
-        paths = clean_paths(paths)
-        members = _members(members)
-        # Asking for nobody still says when there is no database.
-        self._require_dsn()
-        if not paths or members == []:
-            return []
-        sql, params = read_status_query(paths, members)
-        rows = self._read(sql, params, "reading who read the documents")
+        rows = self._per_path(
+            read_status_query, paths, members, "reading who read the documents"
+        )
         return [ReadStatus(*row) for row in rows]
 
     def reader_totals(self, paths, exclude=()):
@@ -145,7 +151,9 @@ class ReadingRecords:
         return rows[0][0]
 
     def confirmations(self, paths, members=None):
-        rows = self._per_path("confirmations", "confirmed", "min", paths, members)
+        rows = self._per_path(
+            _confirmations_query, paths, members, "reading confirmations"
+        )
         return [Confirmation(*row) for row in rows]
 
     # -- IReminderStorage -------------------------------------------------------
@@ -180,15 +188,16 @@ class ReadingRecords:
         self._read(RELEASE, params, "releasing a reminder")
 
     def reminders(self, paths, members=None):
-        rows = self._per_path("reminders", "sent", "max", paths, members)
+        rows = self._per_path(_reminders_query, paths, members, "reading reminders")
         return [Reminder(*row) for row in rows]
 
-    def _per_path(self, table, column, aggregate, paths, members):
+    def _per_path(self, query, paths, members, what):
+        """The rows of ``query(paths, members)`` (cleaned first)."""
         paths = clean_paths(paths)
         members = _members(members)
         # Asking for nothing still says when there is no database.
         self._require_dsn()
         if not paths or members == []:
             return []
-        sql = _per_path(table, column, aggregate, members)
-        return self._read(sql, {"paths": paths, "members": members}, f"reading {table}")
+        sql, params = query(paths, members)
+        return self._read(sql, params, what)
