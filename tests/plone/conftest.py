@@ -53,9 +53,11 @@ def isolated_storage(monkeypatch, tmp_path):
     shared.close_all()
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def forget_names():
-    """Names remembered across requests must not leak between tests."""
+    """Names remembered across requests must not leak between tests: a
+    member created with another full name by an earlier test would show
+    under the old one (``names.many`` keeps names for minutes)."""
     names._remembered.clear()
     yield
     names._remembered.clear()

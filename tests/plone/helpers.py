@@ -277,6 +277,18 @@ class Clock:
 # -- expected readers ---------------------------------------------------------
 
 
+def create_members(fullnames, password):
+    """Members ``{user id: full name}``, each with ``<id>@example.org``;
+    not committed (call it with the Manager role where the test has none)."""
+    for userid, fullname in fullnames.items():
+        api.user.create(
+            username=userid,
+            email=f"{userid}@example.org",
+            password=password,
+            properties={"fullname": fullname},
+        )
+
+
 def create_board():
     """The group "board" (title "Board") of Ada Member and Cy Editor of the
     roles_site fixture; not committed."""

@@ -15,6 +15,7 @@ from slc.clicktracker.interfaces import IClickStorage
 from tests.helpers import SCREENSHOTS
 from tests.helpers import SIZES
 from tests.helpers import login
+from tests.plone.helpers import create_members
 from zope.component import getUtility
 import pytest
 import transaction
@@ -35,13 +36,7 @@ SCROLLS = "e => e.scrollWidth > e.clientWidth"
 def readers(live_site):
     """Three members read the meeting's documents, at several addresses."""
     with api.env.adopt_roles(["Manager"]):
-        for userid, fullname in READERS.items():
-            api.user.create(
-                username=userid,
-                email=f"{userid}@example.org",
-                password="reader-secret-1",
-                properties={"fullname": fullname},
-            )
+        create_members(READERS, "reader-secret-1")
     transaction.commit()
     storage = getUtility(IClickStorage)
     base = live_site.absolute_url()

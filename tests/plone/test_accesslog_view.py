@@ -31,10 +31,6 @@ AGENDA = "/plone/folder/doc"
 VARIANTS = ("", "/view", "?utm_source=mail")
 
 
-# Names remembered across requests must not leak between tests.
-pytestmark = pytest.mark.usefixtures("forget_names")
-
-
 @pytest.fixture
 def manager(functional, roles_site):
     return browser_as(functional, "manager")

@@ -35,6 +35,7 @@ from slc.clicktracker.testing import DESKTOP_UA
 from slc.clicktracker.testing.smtp import configure_mailhost
 from tests.helpers import SCREENSHOTS
 from tests.helpers import login
+from tests.plone.helpers import create_members
 from zope.component import getUtility
 import os
 import pytest
@@ -78,22 +79,11 @@ def board_meeting(acceptance, smtp):
     transaction.commit()
     getUtility(IClickStorage).setup_database()
     with api.env.adopt_roles(["Manager"]):
-        userid, fullname = MANAGER
-        api.user.create(
-            username=userid,
-            email=f"{userid}@example.org",
-            password=PASSWORD,
-            properties={"fullname": fullname},
-        )
-        setRoles(portal, userid, ["Member", "Manager"])
+        create_members(dict([MANAGER]), PASSWORD)
+        setRoles(portal, MANAGER[0], ["Member", "Manager"])
         api.group.create(groupname="board", title="Board")
-        for userid, fullname in BOARD.items():
-            api.user.create(
-                username=userid,
-                email=f"{userid}@example.org",
-                password=PASSWORD,
-                properties={"fullname": fullname},
-            )
+        create_members(BOARD, PASSWORD)
+        for userid in BOARD:
             api.group.add_user(groupname="board", username=userid)
         folder = api.content.create(
             container=portal, type="Folder", id="board-meeting", title="Board meeting"

@@ -38,9 +38,6 @@ import transaction
 DOC = "/plone/folder/doc"
 THANKS = "Thank you: your confirmation has been recorded."
 
-# Names remembered across requests must not leak between tests.
-pytestmark = pytest.mark.usefixtures("forget_names")
-
 
 def expected_board(site):
     """Board (Ada "member", Cy "editor") is expected to read everything in

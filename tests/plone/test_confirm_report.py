@@ -22,10 +22,6 @@ import pytest
 import transaction
 
 
-# Names remembered across requests must not leak between tests.
-pytestmark = pytest.mark.usefixtures("forget_names")
-
-
 @pytest.fixture
 def report(roles_site, storage):
     """Board (Ada "member", Cy "editor") is asked to confirm: Ada read the

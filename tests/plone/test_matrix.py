@@ -35,8 +35,6 @@ import transaction
 DEADLINE = DAY + timedelta(days=1)
 FOLDER = "/plone/folder"
 
-pytestmark = pytest.mark.usefixtures("forget_names")
-
 
 @pytest.fixture
 def meeting(roles_site, storage):

@@ -18,6 +18,7 @@ from slc.clicktracker import readers
 from slc.clicktracker.interfaces import IClickStorage
 from tests.helpers import SCREENSHOTS
 from tests.helpers import login
+from tests.plone.helpers import create_members
 from zope.component import getUtility
 import pytest
 import transaction
@@ -51,19 +52,7 @@ def meeting(live_site):
     has its own deadline, tomorrow. Who read what: see READS."""
     folder = live_site["meeting"]
     with api.env.adopt_roles(["Manager"]):
-        for userid, fullname in BOARD.items():
-            api.user.create(
-                username=userid,
-                email=f"{userid}@example.org",
-                password=PASSWORD,
-                properties={"fullname": fullname},
-            )
-        api.user.create(
-            username="gus",
-            email="gus@example.org",
-            password=PASSWORD,
-            properties={"fullname": "Gus Guest"},
-        )
+        create_members({**BOARD, "gus": "Gus Guest"}, PASSWORD)
         api.group.create(groupname="board", title="Board")
         for userid in (*BOARD, "carol"):
             api.group.add_user(groupname="board", username=userid)

@@ -17,6 +17,7 @@ from slc.clicktracker.interfaces import IClickStorage
 from slc.clicktracker.testing import DESKTOP_UA
 from tests.helpers import login
 from tests.helpers import screenshots
+from tests.plone.helpers import create_members
 from zope.component import getUtility
 import pytest
 import time
@@ -35,13 +36,7 @@ SCROLLS = "e => e.scrollWidth > e.clientWidth"
 def board(live_site):
     """Alice and Bob, members of the live site (carol's meeting folder)."""
     with api.env.adopt_roles(["Manager"]):
-        for userid, fullname in BOARD.items():
-            api.user.create(
-                username=userid,
-                email=f"{userid}@example.org",
-                password=PASSWORD,
-                properties={"fullname": fullname},
-            )
+        create_members(BOARD, PASSWORD)
     transaction.commit()
     return live_site
 
@@ -167,12 +162,7 @@ def test_screenshot_of_a_board_after_the_deadline(page, board):
         api.group.create(groupname="board", title="Board")
         for userid in ("alice", "bob", "carol"):
             api.group.add_user(groupname="board", username=userid)
-        api.user.create(
-            username="dora",
-            email="dora@example.org",
-            password=PASSWORD,
-            properties={"fullname": "Dora Director"},
-        )
+        create_members({"dora": "Dora Director"}, PASSWORD)
     deadline = datetime.now(UTC) - timedelta(days=1)
     readers.set_expectation(board["meeting"], ["board"], deadline=deadline)
     transaction.commit()

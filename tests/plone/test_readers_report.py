@@ -32,10 +32,6 @@ DOC = "/plone/folder/doc"
 DEADLINE = DAY + timedelta(days=1)
 
 
-# Names remembered across requests must not leak between tests.
-pytestmark = pytest.mark.usefixtures("forget_names")
-
-
 @pytest.fixture
 def report(roles_site, storage):
     """Board (Ada, Cy) and Sam are expected by DEADLINE: Ada read in time,

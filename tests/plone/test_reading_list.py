@@ -38,9 +38,6 @@ SOON = NOW + timedelta(days=3)  # the paper's
 ALICE_LIST = ["/plone/policy", "/plone/meeting/agenda", "/plone/meeting/sub/annex"]
 
 
-pytestmark = pytest.mark.usefixtures("forget_names")
-
-
 @pytest.fixture(name="site")
 def site_fixture(functional):
     """Members alice, bob, dave; groups board (alice, bob) inside staff

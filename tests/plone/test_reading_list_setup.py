@@ -15,11 +15,8 @@ from tests.plone.test_reading_list import list_url
 from tests.plone.test_reading_list import paths
 from tests.plone.test_reading_list import reads_fixture  # noqa: F401
 from tests.plone.test_reading_list import site_fixture  # noqa: F401
-import pytest
 import transaction
 
-
-pytestmark = pytest.mark.usefixtures("forget_names")
 
 PORTLET = "slc.clicktracker.ReadingList"
 

@@ -28,8 +28,6 @@ import transaction
 DOC = "/plone/folder/doc"
 DEADLINE = DAY + timedelta(days=1)
 
-pytestmark = pytest.mark.usefixtures("forget_names")
-
 
 @pytest.fixture
 def board(roles_site, storage, smtp):
