@@ -31,6 +31,7 @@ setup(
     python_requires=">=3.11",
     install_requires=[
         "Products.CMFPlone>=6.2",
+        "crawler-user-agents>=1.67.0",
         "plone.api",
         "plone.app.registry",
         "plone.app.z3cform",

@@ -4,6 +4,8 @@ from plone import api
 from plone.registry.interfaces import IRegistry
 from slc.clicktracker import bots
 from slc.clicktracker import settings
+from slc.clicktracker.upgrades.bots import OLD_DEFAULT_LINES
+from slc.clicktracker.upgrades.bots import upgrade_bot_settings
 from tests.plone.helpers import hits
 from tests.plone.helpers import open_browser
 from tests.plone.helpers import read
@@ -27,29 +29,39 @@ def test_defaults(functional):
     assert get("max_visit_age") == 300
     assert get("bot_callbacks") == "drop"
     assert get("retention_days") == 0
-    assert get("bot_patterns") == bots.format_lines(bots.DEFAULT_PATTERNS)
+    # The built-in list is in the code; the site adds and excepts.
+    assert get("bot_patterns") == []
+    assert get("bot_exceptions") == []
+    assert settings.read().bot_patterns is None
+    assert settings.read().bot_exceptions is None
 
 
-def test_configured_patterns_decide(functional, tracked_content):
+def test_additions_and_exceptions_decide(functional, tracked_content):
     api.portal.set_registry_record(
         PREFIX + "bot_patterns", ["Intranet checker: acme-check/\\d"]
     )
     transaction.commit()
     doc = tracked_content["doc"]
     assert read(open_browser(functional, "alice", ua=CHECKER_UA), doc)[:3] == "204"
-    assert hits(functional) == []
-    # Only the configured list applies: curl is no bot any more.
+    assert read(open_browser(functional, "alice", ua="curl/8.5.0"), doc)[:3] == "204"
+    assert hits(functional) == []  # the built-in list applies as well
+    config = settings.read()
+    assert bots.bot_name(CHECKER_UA, config.bot_patterns) == "Intranet checker"
+    # An exception makes curl's views count.
+    api.portal.set_registry_record(PREFIX + "bot_exceptions", ["Our scripts: curl/"])
+    transaction.commit()
     assert read(open_browser(functional, "alice", ua="curl/8.5.0"), doc)[:3] == "204"
     assert len(hits(functional)) == 1
-    assert bots.bot_name(CHECKER_UA, settings.read().bot_patterns) == (
-        "Intranet checker"
-    )
+    assert settings.read().bot_exceptions == ("Our scripts: curl/",)
 
 
-def test_broken_list_falls_back_to_defaults(functional, caplog):
-    # The form refuses it; set from code, it must not switch recognition off.
-    api.portal.set_registry_record(PREFIX + "bot_patterns", ["Broken: (unclosed"])
-    assert bots.is_bot("curl/8.5.0", settings.read().bot_patterns)
+@pytest.mark.parametrize("record", ["bot_patterns", "bot_exceptions"])
+def test_broken_lines_are_left_out(functional, caplog, record):
+    # The form refuses them; set from code, they must not switch
+    # recognition off. (Warned once per distinct list: a list of its own.)
+    api.portal.set_registry_record(PREFIX + record, [f"Broken {record}: (unclosed"])
+    config = settings.read()
+    assert bots.is_bot("curl/8.5.0", config.bot_patterns, config.bot_exceptions)
     assert "Invalid bot patterns" in caplog.text
 
 
@@ -70,6 +82,9 @@ def test_form_saves_the_new_settings(functional, owner_browser, panel_url):
     owner_browser.getControl(
         name="form.widgets.bot_patterns"
     ).value = "Intranet checker: acme-check/\\d\nUptime: (?:uptime|status)-probe"
+    owner_browser.getControl(
+        name="form.widgets.bot_exceptions"
+    ).value = "Our scripts: ^acme-report/"
     owner_browser.getControl("Save").click()
     assert "Changes saved" in owner_browser.contents
     assert get("visit_cookie_name") == "reading"
@@ -83,8 +98,10 @@ def test_form_saves_the_new_settings(functional, owner_browser, panel_url):
         "Intranet checker: acme-check/\\d",
         "Uptime: (?:uptime|status)-probe",
     ]
+    assert get("bot_exceptions") == ["Our scripts: ^acme-report/"]
 
 
+@pytest.mark.parametrize("record", ["bot_patterns", "bot_exceptions"])
 @pytest.mark.parametrize(
     "lines,fragment",
     [
@@ -99,15 +116,16 @@ def test_form_refuses_invalid_patterns(
     panel_url,
     lines,
     fragment,
+    record,
 ):
     owner_browser.open(panel_url)
-    owner_browser.getControl(name="form.widgets.bot_patterns").value = lines
+    owner_browser.getControl(name=f"form.widgets.{record}").value = lines
     owner_browser.getControl("Save").click()
     assert "Changes saved" not in owner_browser.contents
     assert "There were some errors" in owner_browser.contents
     assert f"{fragment} (" in owner_browser.contents
     assert "is not valid" in owner_browser.contents
-    assert get("bot_patterns") == bots.format_lines(bots.DEFAULT_PATTERNS)
+    assert get(record) == []
 
 
 def test_form_names_the_broken_line(functional, owner_browser, panel_url):
@@ -152,9 +170,60 @@ def test_upgrade_1001_to_1002_adds_the_records(portal):
 
     setup_tool.upgradeProfile(profile)
 
-    assert setup_tool.getLastVersionForProfile(profile) == ("1006",)
+    current = setup_tool.getVersionForProfile(profile)
+    assert setup_tool.getLastVersionForProfile(profile) == tuple(current.split("."))
     assert registry[PREFIX + "idle_timeout"] == 20
     assert registry[PREFIX + "bot_callbacks"] == "drop"
-    assert registry[PREFIX + "bot_patterns"] == bots.format_lines(bots.DEFAULT_PATTERNS)
+    assert registry[PREFIX + "bot_patterns"] == []
     # What was set before stays.
     assert registry[PREFIX + "track_anonymous"] is True
+
+
+def old_bot_settings(lines):
+    """The bot records as profile version 1006 left them."""
+    registry = getUtility(IRegistry)
+    registry[PREFIX + "bot_patterns"] = list(lines)
+    del registry.records[PREFIX + "bot_exceptions"]
+    return registry
+
+
+def test_upgrade_bot_settings_old_defaults(portal):
+    registry = old_bot_settings(OLD_DEFAULT_LINES)
+
+    assert upgrade_bot_settings(api.portal.get_tool("portal_setup")) == []
+
+    assert registry[PREFIX + "bot_patterns"] == []
+    assert registry[PREFIX + "bot_exceptions"] == []
+    assert settings.read().bot_patterns is None
+    # The new record is the schema's, with its help text.
+    field = registry.records[PREFIX + "bot_exceptions"].field
+    assert field.description.default.startswith("One per line")
+
+
+def test_upgrade_bot_settings_keeps_the_sites_lines(portal, caplog):
+    own = "Intranet checker: acme-check/\\d"
+    registry = old_bot_settings([*OLD_DEFAULT_LINES[:-1], own, "  "])
+    registry[PREFIX + "track_anonymous"] = True
+
+    upgrade_bot_settings()
+
+    assert registry[PREFIX + "bot_patterns"] == [own]
+    assert registry[PREFIX + "bot_exceptions"] == []
+    assert registry[PREFIX + "track_anonymous"] is True  # other records stay
+    # The site had removed a default line: its User-Agents counted.
+    assert OLD_DEFAULT_LINES[-1] in caplog.text
+    # Again: nothing changes, nothing to warn about.
+    caplog.clear()
+    upgrade_bot_settings()
+    assert registry[PREFIX + "bot_patterns"] == [own]
+    assert OLD_DEFAULT_LINES[-1] not in caplog.text
+
+
+def test_upgrade_bot_settings_without_the_record(portal):
+    registry = old_bot_settings([])
+    del registry.records[PREFIX + "bot_patterns"]
+
+    assert upgrade_bot_settings() == []
+
+    assert registry[PREFIX + "bot_patterns"] == []
+    assert registry[PREFIX + "bot_exceptions"] == []

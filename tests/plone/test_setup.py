@@ -13,7 +13,7 @@ import pytest
 
 
 # The default profile's version (metadata.xml): every upgrade ends there.
-NEWEST = ("1006",)
+NEWEST = ("1007",)
 
 
 RECORD_PREFIX = "slc.clicktracker."

@@ -53,8 +53,7 @@ def log(clock, member, page, visit_id=None, **kw):
         f"{PORTAL}/{page}",
         visit_id,
         when=clock(),
-        user_agent="Mozilla/5.0 Firefox/127.0",
-        **kw,
+        **({"user_agent": "Mozilla/5.0 Firefox/127.0"} | kw),
     )
     assert result.stored
     return result.visit_id
@@ -103,10 +102,11 @@ def test_filters(functional, manager, people, clock):
     log(clock, "alice", "doc")
     clock.advance(days=2)
     log(clock, "bob", "doc")
-    log(clock, "alice", "other", is_bot=True)
+    log(clock, "alice", "other", is_bot=True, user_agent="Googlebot/2.1")
     manager.open(f"{VISITS}?member=alice")
     assert texts(manager, "#visits-table .member") == ["alice", "alice"]
-    assert texts(manager, "#visits-table .bot") == ["bot", ""]
+    # The bot's name, from the patterns' names.
+    assert texts(manager, "#visits-table .bot") == ["bot Googlebot", ""]
     manager.open(f"{VISITS}?member=alice&hide_bots=1")
     assert texts(manager, "#visits-table .member") == ["alice"]
     day = clock().date().isoformat()

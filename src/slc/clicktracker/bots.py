@@ -1,19 +1,34 @@
 """Recognise crawlers and automated clients by their User-Agent header.
 
-``DEFAULT_PATTERNS`` is plain data, ``(name, regular expression)`` pairs
-matched case-insensitively anywhere in the header. A site keeps its own list
-as lines of ``Name: regex`` (see ``parse_lines``; the setting
-``bot_patterns`` of ``slc.clicktracker.settings``), which ``is_bot`` and
-``bot_name`` take as ``lines``; without lines, or when they are broken,
-``DEFAULT_PATTERNS`` apply. Nothing here reads the registry.
+A User-Agent is a bot's when it matches a pattern of these lists, asked in
+this order (the first that matches names the bot in the reports):
 
-An empty or missing User-Agent counts as a bot: every real browser sends
-one, scripts often do not.
+1. the site's additions, lines of ``Name: regex`` (setting
+   ``bot_patterns``; see ``parse_lines``);
+2. ``NAMED_PATTERNS`` (``bots_data``): crawlers and tools worth a name of
+   their own;
+3. the crawler list of the ``crawler-user-agents`` package
+   (``crawlerlist``), a maintained data source updated with each release;
+4. ``GENERIC_PATTERNS`` (``bots_data``): what automated clients say and
+   browsers do not (the words bot, crawler, spider; a URL or an e-mail
+   address; a lone ``name/version``).
 
-Headless Chromium says "HeadlessChrome" and is treated as a bot; browser
-tests that should be tracked must set an ordinary desktop User-Agent.
+A User-Agent that matches one of the site's exceptions (setting
+``bot_exceptions``, lines of the same form) is no bot, whatever else
+matches. An empty or missing User-Agent always counts as a bot: every real
+browser sends one, scripts often do not. Headless and automated browsers
+(HeadlessChrome, Playwright, Selenium, ...) are bots; browser tests that
+should be tracked must set an ordinary desktop User-Agent.
+
+The lists are checked together (``botmatch.Matcher``), and the answers
+cached per User-Agent; the name is looked up only for a bot. Nothing here
+reads the registry: ``is_bot`` and ``bot_name`` take the site's lines.
 """
 
+from slc.clicktracker import botmatch
+from slc.clicktracker import crawlerlist
+from slc.clicktracker.bots_data import GENERIC_PATTERNS
+from slc.clicktracker.bots_data import NAMED_PATTERNS
 import functools
 import logging
 import re
@@ -22,58 +37,30 @@ import re
 logger = logging.getLogger(__name__)
 
 
-DEFAULT_PATTERNS = (
-    # Search engines and their helpers.
-    ("Googlebot", r"googlebot|google-inspectiontool|adsbot-google|mediapartners"),
-    ("Google other", r"google-extended|googleother|storebot-google"),
-    ("Bingbot", r"bingbot|bingpreview|msnbot|adidxbot"),
-    ("Baidu", r"baiduspider"),
-    ("Yandex", r"yandex(bot|images|metrika|mobilebot)"),
-    ("DuckDuckGo", r"duckduckbot|duckduckgo-favicons-bot"),
-    ("Yahoo Slurp", r"slurp"),
-    ("Applebot", r"applebot"),
-    ("Seznam", r"seznambot"),
-    ("Qwant", r"qwantify"),
-    # Link previews of social networks and messengers.
-    ("Facebook", r"facebookexternalhit|facebookcatalog|meta-externalagent"),
-    ("Twitter", r"twitterbot"),
-    ("LinkedIn", r"linkedinbot"),
-    ("Slack", r"slackbot|slack-imgproxy"),
-    ("Telegram", r"telegrambot"),
-    ("WhatsApp", r"whatsapp"),
-    ("Discord", r"discordbot"),
-    ("Pinterest", r"pinterestbot"),
-    ("Skype", r"skypeuripreview"),
-    # SEO tools and archives.
-    ("Ahrefs", r"ahrefs(bot|siteaudit)"),
-    ("Semrush", r"semrush"),
-    ("Majestic", r"mj12bot"),
-    ("Petal", r"petalbot"),
-    ("DotBot", r"dotbot"),
-    ("BLEXBot", r"blexbot"),
-    ("Internet Archive", r"ia_archiver|archive\.org_bot"),
-    # AI crawlers.
-    ("AI crawlers", r"gptbot|chatgpt-user|claudebot|anthropic-ai|ccbot|perplexitybot"),
-    ("Bytespider", r"bytespider"),
-    # Generic words; "cubot" is a phone brand, not a robot.
-    ("Generic bot", r"(?<!cu)bot(\b|_)"),
-    ("Generic crawler", r"crawl|spider|scraper|scrapy"),
-    ("Monitoring", r"uptimerobot|pingdom|statuscake|site24x7|nagios|zabbix"),
-    ("Lighthouse", r"lighthouse|pagespeed|gtmetrix"),
-    # Command line tools and HTTP libraries.
-    ("curl", r"\bcurl/"),
-    ("Wget", r"\bwget/"),
-    ("Python", r"python-requests|python-urllib|python-httpx|aiohttp|httpx/|urllib3"),
-    ("Other libraries", r"go-http-client|okhttp|java/|libwww-perl|axios/|node-fetch"),
-    ("Other tools", r"httrack|apache-httpclient|postmanruntime|insomnia"),
-    # Headless and automated browsers.
-    ("HeadlessChrome", r"headlesschrome"),
-    ("PhantomJS", r"phantomjs"),
-    ("Puppeteer", r"puppeteer"),
-    ("Playwright", r"playwright"),
-    ("Selenium", r"selenium|webdriver"),
-    ("Cypress", r"cypress"),
-)
+@functools.cache
+def crawler_patterns():
+    """``((name, pattern), ...)`` of the crawler list (``crawlerlist``)."""
+    return crawlerlist.patterns()
+
+
+@functools.cache
+def _matchers():
+    """The built-in lists: the three asked in turn for a name, and the two
+    that answer yes or no (ours checked at once: one lookup of their many
+    strings). Built on first use (some 0.2 s), not when a script merely
+    imports the settings."""
+    crawlers = botmatch.Matcher(crawler_patterns(), ignore_case=False)
+    for_names = (
+        botmatch.Matcher(NAMED_PATTERNS),
+        crawlers,
+        botmatch.Matcher(GENERIC_PATTERNS),
+    )
+    return for_names, (botmatch.Matcher(NAMED_PATTERNS + GENERIC_PATTERNS), crawlers)
+
+
+NO_USER_AGENT = "no User-Agent"
+# Real User-Agents are shorter; longer ones are not kept in the caches below.
+MAX_CACHED_LENGTH = 512
 
 
 def format_lines(patterns):
@@ -114,81 +101,88 @@ def compile_patterns(patterns):
     return tuple(compiled)
 
 
-_DEFAULT = compile_patterns(DEFAULT_PATTERNS)
-_DEFAULT_LINES = tuple(format_lines(DEFAULT_PATTERNS))
-# Real User-Agents are shorter; longer ones are not kept in the cache below.
-MAX_CACHED_LENGTH = 512
+def is_bot(user_agent, lines=None, exceptions=None):
+    """True for a bot.
 
-
-def bot_name(user_agent, lines=None):
-    """The name of the first pattern matching ``user_agent``, or None.
-
-    :param lines: the site's ``Name: regex`` lines (a tuple), or None for
-        ``DEFAULT_PATTERNS``. Broken lines (set in code or XML: the form
-        refuses them) are logged once and the defaults apply.
-    :returns: the pattern's name; ``"no User-Agent"`` for an empty or
-        missing User-Agent.
+    :param lines: the site's additions, ``Name: regex`` lines, or None.
+    :param exceptions: the site's exceptions, lines of the same form, or
+        None. Broken lines (set in code or XML: the form refuses them) are
+        logged once and left out, the built-in lists apply all the same.
     """
     if not user_agent or not user_agent.strip():
-        return "no User-Agent"
-    lines = _usable(lines)
-    cacheable = len(user_agent) <= MAX_CACHED_LENGTH
-    if lines is None:
-        if cacheable:
-            return _default_match(user_agent)
-        return first_match(user_agent, _DEFAULT)
-    if cacheable:
-        return _configured_match(lines, user_agent)
-    return first_match(user_agent, _compiled(lines))
+        return True
+    lines, exceptions = _usable(lines), _usable(exceptions)
+    if len(user_agent) <= MAX_CACHED_LENGTH:
+        return _cached_is_bot(lines, exceptions, user_agent)
+    return _is_bot(lines, exceptions, user_agent)
+
+
+def bot_name(user_agent, lines=None, exceptions=None):
+    """The name of the first pattern matching ``user_agent``, or None for
+    no bot; ``"no User-Agent"`` for an empty or missing one. ``lines`` and
+    ``exceptions`` as for ``is_bot``."""
+    if not user_agent or not user_agent.strip():
+        return NO_USER_AGENT
+    lines, exceptions = _usable(lines), _usable(exceptions)
+    if len(user_agent) <= MAX_CACHED_LENGTH:
+        return _cached_name(lines, exceptions, user_agent)
+    return _name(lines, exceptions, user_agent)
 
 
 def _usable(lines):
-    """``lines`` as a hashable tuple, or None for the defaults."""
-    if lines is None:
-        return None
-    lines = tuple(lines)
-    if lines == _DEFAULT_LINES:
-        return None
+    """``lines`` as a hashable tuple; None for none, or for broken ones."""
+    return _checked(tuple(lines)) if lines else None
+
+
+@functools.lru_cache(maxsize=16)
+def _checked(lines):
+    # Once per distinct list, so that a broken one is neither parsed nor
+    # logged on every request.
     try:
-        _compiled(lines)
+        _site(lines)
     except (ValueError, re.error) as error:
-        _warn_broken(lines, str(error))
+        logger.warning("Invalid bot patterns, left out: %s", error)
         return None
     return lines
 
 
 @functools.lru_cache(maxsize=16)
-def _compiled(lines):
-    # Compiled once per distinct list; a changed list is a new key.
-    return compile_patterns(parse_lines(lines))
+def _site(lines):
+    patterns = parse_lines(lines)
+    compile_patterns(patterns)  # raises for the first broken one
+    return botmatch.Matcher(patterns)
 
 
-@functools.lru_cache(maxsize=16)
-def _warn_broken(lines, reason):
-    logger.warning("Invalid bot patterns, using the defaults: %s", reason)
+def _excepted(exceptions, user_agent):
+    return exceptions is not None and _site(exceptions).search(user_agent)
 
 
-def first_match(user_agent, patterns):
-    """The name of the first of ``patterns`` (from compile_patterns) that
-    matches ``user_agent``, or None."""
-    for name, regex in patterns:
-        if regex.search(user_agent):
+def _is_bot(lines, exceptions, user_agent):
+    if _excepted(exceptions, user_agent):
+        return False
+    if lines is not None and _site(lines).search(user_agent):
+        return True
+    return any(matcher.search(user_agent) for matcher in _matchers()[1])
+
+
+def _name(lines, exceptions, user_agent):
+    if _excepted(exceptions, user_agent):
+        return None
+    site = () if lines is None else (_site(lines),)
+    for matcher in (*site, *_matchers()[0]):
+        name = matcher.name(user_agent)
+        if name is not None:
             return name
     return None
 
 
-# Trying every pattern takes ~0.1 ms; the same few User-Agents come back on
-# every page, and a hit in this cache costs next to nothing.
+# The same few User-Agents come back on every page; a hit in these caches
+# costs next to nothing.
 @functools.lru_cache(maxsize=4096)
-def _default_match(user_agent):
-    return first_match(user_agent, _DEFAULT)
+def _cached_is_bot(lines, exceptions, user_agent):
+    return _is_bot(lines, exceptions, user_agent)
 
 
 @functools.lru_cache(maxsize=4096)
-def _configured_match(lines, user_agent):
-    return first_match(user_agent, _compiled(lines))
-
-
-def is_bot(user_agent, lines=None):
-    """True for a bot; ``lines`` as for ``bot_name``."""
-    return bot_name(user_agent, lines) is not None
+def _cached_name(lines, exceptions, user_agent):
+    return _name(lines, exceptions, user_agent)

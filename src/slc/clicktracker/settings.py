@@ -46,10 +46,6 @@ def valid_cookie_name(value):
     return True
 
 
-def default_pattern_lines():
-    return bots.format_lines(bots.DEFAULT_PATTERNS)
-
-
 def valid_pattern_lines(lines):
     """Refuse the list, naming the first line that is no 'Name: regex'."""
     for number, line in enumerate(lines or (), start=1):
@@ -144,19 +140,39 @@ class IClickTrackerSettings(Interface):
     )
 
     bot_patterns = schema.List(
-        title=_("Bot user agents"),
+        title=_("More bot user agents"),
         description=_(
             "help_bot_patterns",
             default=(
-                "One per line, as 'Name: regular expression'. A browser whose "
-                "User-Agent matches any expression (case-insensitively, "
-                "anywhere) is a bot: its pages carry no tracking script. An "
-                "empty User-Agent always counts as a bot."
+                "Bots this site knows of, in addition to the built-in list "
+                "(some 1,500 known crawlers, tools and libraries, and what "
+                "automated clients say in general): one per line, as 'Name: "
+                "regular expression'. A User-Agent that matches any "
+                "expression (case-insensitively, anywhere) is a bot, and its "
+                "views are not counted. An empty User-Agent always counts as "
+                "a bot."
             ),
         ),
         value_type=schema.TextLine(),
         required=False,
-        default=default_pattern_lines(),
+        default=[],
+        constraint=valid_pattern_lines,
+    )
+
+    bot_exceptions = schema.List(
+        title=_("User agents that are never bots"),
+        description=_(
+            "help_bot_exceptions",
+            default=(
+                "One per line, as 'Name: regular expression', matched the same "
+                "way. A User-Agent that matches any of them is never a bot, "
+                "even when a built-in or added pattern says so: for a tool "
+                "of your own whose views should count."
+            ),
+        ),
+        value_type=schema.TextLine(),
+        required=False,
+        default=[],
         constraint=valid_pattern_lines,
     )
 
@@ -197,12 +213,13 @@ def record_name(field):
 
 DSN_RECORD = record_name("dsn")
 
-# Times in seconds (the registry keeps minutes); bot_patterns is a tuple of
-# "Name: regex" lines, or None for the built-in list.
+# Times in seconds (the registry keeps minutes); bot_patterns (the site's
+# additions to the built-in bot list) and bot_exceptions are tuples of
+# "Name: regex" lines, or None for none.
 Settings = namedtuple(
     "Settings",
     "track_anonymous cookie_name idle_timeout max_age bot_patterns "
-    "bot_callbacks retention_days",
+    "bot_exceptions bot_callbacks retention_days",
 )
 
 _FIELDS = IClickTrackerSettings
@@ -212,6 +229,7 @@ DEFAULTS = Settings(
     idle_timeout=60 * _FIELDS["idle_timeout"].default,
     max_age=60 * _FIELDS["max_visit_age"].default,
     bot_patterns=None,
+    bot_exceptions=None,
     bot_callbacks=_FIELDS["bot_callbacks"].default,
     retention_days=_FIELDS["retention_days"].default,
 )
@@ -223,6 +241,7 @@ _RECORDS = tuple(
         ("idle_timeout", DEFAULTS.idle_timeout // 60),
         ("max_visit_age", DEFAULTS.max_age // 60),
         ("bot_patterns", None),
+        ("bot_exceptions", None),
         ("bot_callbacks", DEFAULTS.bot_callbacks),
         ("retention_days", DEFAULTS.retention_days),
     )
@@ -256,13 +275,16 @@ def read():
     values = registry_values(_RECORDS)
     if values is None:
         return DEFAULTS
-    track_anonymous, cookie, idle, max_age, patterns, callbacks, days = values
+    track_anonymous, cookie, idle, max_age, patterns, exceptions, callbacks, days = (
+        values
+    )
     return Settings(
         track_anonymous=bool(track_anonymous),
         cookie_name=cookie,
         idle_timeout=60 * idle,
         max_age=60 * max_age,
-        bot_patterns=None if patterns is None else tuple(patterns),
+        bot_patterns=tuple(patterns or ()) or None,
+        bot_exceptions=tuple(exceptions or ()) or None,
         bot_callbacks=callbacks,
         retention_days=days,
     )

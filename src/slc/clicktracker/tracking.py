@@ -76,5 +76,8 @@ def tracked_member(config):
 
 
 def is_bot_request(request, config):
-    """True when the request's User-Agent is a bot's (the site's list)."""
-    return bots.is_bot(request.getHeader("User-Agent"), config.bot_patterns)
+    """True when the request's User-Agent is a bot's (the built-in list with
+    the site's additions and exceptions)."""
+    return bots.is_bot(
+        request.getHeader("User-Agent"), config.bot_patterns, config.bot_exceptions
+    )

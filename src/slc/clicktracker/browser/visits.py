@@ -9,6 +9,7 @@ from datetime import timedelta
 from plone.batching import Batch
 from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 from slc.clicktracker import _
+from slc.clicktracker import bots
 from slc.clicktracker import settings
 from slc.clicktracker import visitcookie
 from slc.clicktracker.browser import crumbs
@@ -58,6 +59,7 @@ class VisitReportView(ReportView):
         self.visits_url = f"{self.portal_url}/@@clicktracker-visits"
         self.panel_url = f"{self.portal_url}/@@clicktracker-controlpanel"
         crumbs.show(self.request, self.trail())
+        self.config = settings.read()
         self.storage = visit_storage()
         if self.storage is None:
             self.fail(
@@ -96,7 +98,13 @@ class VisitReportView(ReportView):
             "referrer_href": referrer if is_http_url(referrer) else None,
             "user_agent": row.user_agent or "",
             "is_bot": bool(row.is_bot),
+            # Which bot, by today's lists (the visit keeps its User-Agent).
+            "bot_name": self.bot_name(row.user_agent) if row.is_bot else None,
         }
+
+    def bot_name(self, user_agent):
+        config = self.config
+        return bots.bot_name(user_agent, config.bot_patterns, config.bot_exceptions)
 
 
 class VisitsView(VisitReportView):
