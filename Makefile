@@ -42,6 +42,7 @@ lint: $(STAMP) ## ruff, ruff format, zpretty, pins and translation template in s
 	  xargs $(VENV)/bin/zpretty --check
 	$(PY) scripts/pins.py --check
 	$(PY) scripts/pot.py --check
+	$(PY) scripts/minify.py --check
 
 .PHONY: format
 format: $(STAMP) ## Apply ruff and zpretty formatting
@@ -49,6 +50,10 @@ format: $(STAMP) ## Apply ruff and zpretty formatting
 	$(VENV)/bin/ruff format .
 	find src -name '*.zcml' -o -name '*.xml' -o -name '*.pt' | \
 	  xargs $(VENV)/bin/zpretty -i
+
+.PHONY: js
+js: ## Minify the tracking script after changing it (needs node's npx)
+	$(PY) scripts/minify.py
 
 .PHONY: pot
 pot: $(STAMP) ## Rebuild the translation template from the code (i18ndude)

@@ -8,6 +8,8 @@ directory, then measures, side by side in one run:
 - pages per second of a tracked document beside an untracked one, as a
   member, with the demo's HTTP caching on (plone.app.caching's preset
   without a proxy: Zope's RAM cache serves both after the first render);
+- reading updates per second (the script's second kind of callback, for
+  views stored just before) beside the first hits and the no-op;
 - POSTs per second to ``@@clicktracker-callback`` on a tracked document from
   several concurrent clients logged in as a member, each hit stored in
   PostgreSQL, beside POSTs of the same body to Plone's trivial ``@@ok`` view
@@ -58,7 +60,8 @@ PER_ROUND = 300
 WARM_UP = 200
 PAGE_ROUNDS = 6
 PAGES_PER_ROUND = 200
-SCRIPT = ROOT / "src/slc/clicktracker/browser/static/clicktracker.js"
+SCRIPT = ROOT / "src/slc/clicktracker/browser/static/clicktracker.min.js"
+SOURCE = SCRIPT.with_name("clicktracker.js")
 
 
 def zope_side(var):
@@ -127,6 +130,18 @@ def send_all(method, url, payloads, password, close=False):
     return len(payloads) / (time.perf_counter() - start), statuses
 
 
+def reading_views(var):
+    """How many views of the database have a reading time."""
+    conn = psycopg2.connect(
+        f"host={var / 'postgres'} port=5432 dbname=clicktracker user=postgres"
+    )
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM clicktracker.received WHERE seconds > 0")
+        count = cur.fetchone()[0]
+    conn.close()
+    return count
+
+
 def stored_hits(var):
     conn = psycopg2.connect(
         f"host={var / 'postgres'} port=5432 dbname=clicktracker user=postgres"
@@ -141,7 +156,11 @@ def stored_hits(var):
 
 def main():
     raw = SCRIPT.read_bytes()
-    print(f"tracking script: {len(raw)} bytes, {len(gzip.compress(raw, 9))} gzipped")
+    print(
+        f"tracking script as served ({SCRIPT.name}): {len(raw)} bytes,"
+        f" {len(gzip.compress(raw, 9))} gzipped (target < 1024);"
+        f" source {SOURCE.name}: {len(SOURCE.read_bytes())} bytes"
+    )
 
     base, var = scratch_var()
     try:
@@ -171,7 +190,21 @@ VIEWS = {
     "ok": ("@@ok (no-op), keep-alive", "@@ok", False, 200),
     "ok_close": ("@@ok (no-op), closing", "@@ok", True, 200),
     "callback": ("@@clicktracker-callback", "@@clicktracker-callback", False, 204),
+    # The script's reading update of each view the callback stored just
+    # before in the same round (a view that is known, figures that grew).
+    "update": ("reading update (callback)", "@@clicktracker-callback", False, 204),
 }
+
+
+def update_of(body):
+    """The reading update the script sends for the view of ``body``."""
+    return {
+        "token": body["token"],
+        "view": body["view"],
+        "seconds": "42",
+        "depth": "60",
+        "end": "0",
+    }
 
 
 def layouts():
@@ -277,6 +310,8 @@ def run(demo, password, token):
 
     def post(name, chunk):
         _label, view, close, expected = VIEWS[name]
+        if name == "update":
+            chunk = [update_of(body) for body in chunk]
         rate, statuses = post_all(f"{doc_url}/{view}", chunk, password, close)
         assert set(statuses) == {expected}, (name, set(statuses))
         return rate
@@ -303,7 +338,7 @@ def measure(description, bodies, post, demo, zope):
     seconds = dict.fromkeys(VIEWS, 0.0)
     zope_cpu = dict.fromkeys(VIEWS, 0.0)
     postgres_cpu = dict.fromkeys(VIEWS, 0.0)
-    ratios = {"ok": [], "ok_close": []}
+    ratios = {"ok": [], "ok_close": [], "update": []}
     for n in range(ROUNDS):
         chunk = bodies[n * PER_ROUND : (n + 1) * PER_ROUND]
         rates = {}
@@ -315,8 +350,9 @@ def measure(description, bodies, post, demo, zope):
             postgres = demo.postgres_processes()
             postgres_cpu[name] += cpu_used(cpu[1], cpu_seconds(postgres))
             seconds[name] += len(chunk) / rates[name]
-        for name in ratios:
+        for name in ("ok", "ok_close"):
             ratios[name].append(rates["callback"] / rates[name])
+        ratios["update"].append(rates["update"] / rates["callback"])
     stored = stored_hits(demo.var) - before
     total = ROUNDS * PER_ROUND
     rate = {name: total / seconds[name] for name in VIEWS}
@@ -343,7 +379,15 @@ def measure(description, bodies, post, demo, zope):
         f"  Zope CPU of a callback beyond the closing no-op: {extra:.0f} us "
         f"({zope_cpu['callback'] / zope_cpu['ok_close'] - 1:+.0%})"
     )
+    spread = sorted(ratios["update"])
+    print(
+        f"  ratio reading update / first hit: {rate['update'] / rate['callback']:.0%}"
+        f"; per round {spread[0]:.0%}..{spread[-1]:.0%}; update / closing no-op: "
+        f"{rate['update'] / rate['ok_close']:.0%}, / keep-alive no-op: "
+        f"{rate['update'] / rate['ok']:.0%}"
+    )
     print(f"  hits stored in PostgreSQL: {stored} of {total} callbacks")
+    print(f"  views with reading time: {reading_views(demo.var)}")
 
 
 if __name__ == "__main__":

@@ -15,10 +15,12 @@ from Products.CMFPlone.factory import addPloneSite
 from slc.clicktracker import readers
 from slc.clicktracker import tracking
 from slc.clicktracker.interfaces import IClickStorage
+from slc.clicktracker.storage.hits import new_hit_id
 from zope.component import getUtility
 from zope.component.hooks import setSite
 import json
 import os
+import random
 import secrets
 import transaction
 
@@ -31,7 +33,12 @@ DAYS_TO_MEETING = 4
 DOCUMENTS = {
     "agenda": ("Agenda", "Items for the next board meeting."),
     "budget-proposal": ("Budget proposal", "The proposal we vote on."),
+    "minutes": ("Minutes of the last meeting", "What the board decided."),
 }
+# Reading history of the minutes: the board read them before and after the
+# last meeting, this many days ago (views over time, site statistics).
+LAST_MEETING = 30
+HISTORY_DAYS = 60
 
 
 def ensure_admin(app):
@@ -134,14 +141,43 @@ def ensure_board(site):
     agenda = folder["agenda"]
     path = "/".join(agenda.getPhysicalPath())
     if not storage.read_status([path], members=["alice"]):
-        storage.logAccess(
-            "alice",
-            path,
-            agenda.absolute_url(),
-            uid=api.content.get_uuid(agenda),
-            title=agenda.Title(),
-            when=now - timedelta(hours=2),
-        )
+        # Read for 4 min 10 s, to the end.
+        read(storage, agenda, "alice", now - timedelta(hours=2), 250, 100)
+    ensure_history(storage, folder["minutes"], now)
+
+
+def read(storage, doc, member, when, seconds, depth):
+    """A view of ``doc`` and the reading the script would have reported."""
+    view = new_hit_id(when.timestamp())
+    storage.log_visit(
+        member,
+        "/".join(doc.getPhysicalPath()),
+        doc.absolute_url(),
+        uid=api.content.get_uuid(doc),
+        title=doc.Title(),
+        when=when,
+        user_agent="Mozilla/5.0 (demo history)",
+        hit_id=view,
+    )
+    storage.log_reading(view, member, seconds, depth, depth == 100)
+
+
+def ensure_history(storage, doc, now):
+    """Two months of the board reading the minutes, more of it in the days
+    around the last meeting; the same history on every run."""
+    if storage.read_status(["/".join(doc.getPhysicalPath())]):
+        return
+    rng = random.Random(13)  # noqa: S311 -- made-up history, no secret
+    for days_ago in range(HISTORY_DAYS, 0, -1):
+        busy = abs(days_ago - LAST_MEETING) <= 3
+        for member in BOARD:
+            if rng.random() < (0.6 if busy else 0.12):
+                when = (now - timedelta(days=days_ago)).replace(
+                    hour=rng.randint(8, 19), minute=rng.randint(0, 59)
+                )
+                seconds = rng.choice([15, 40, 95, 180, 320, 610])
+                depth = 100 if seconds >= 180 else rng.randint(20, 90)
+                read(storage, doc, member, when, seconds, depth)
 
 
 def ensure_mail():

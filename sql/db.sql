@@ -102,14 +102,17 @@ $fn$;
 
 -- True the first time a hit id arrives, false when it was received before
 -- (a spooled copy of a hit that did get stored, a replayed token). Hits
--- without an id (spooled before ids existed) are always new.
+-- without an id (spooled before ids existed) are always new. p_hit is the
+-- row of hits the view is counted on, for its reading updates (log_reading):
+-- the caller takes the row's id from the sequence first, so that this costs
+-- no second write.
 --
 -- Every thousandth new id also prunes up to a thousand ids older than 30
 -- days, oldest first: the table stays the size of a month of hits without
 -- any job to run, at about the cost of one more index entry per hit. A
 -- copy arriving after 30 days would count again; spools are replayed
 -- within minutes of the database's return, tokens expire within a day.
-CREATE OR REPLACE FUNCTION clicktracker.receive(p_hit_id uuid)
+CREATE OR REPLACE FUNCTION clicktracker.receive(p_hit_id uuid, p_hit bigint)
 RETURNS boolean
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -118,7 +121,7 @@ BEGIN
     IF p_hit_id IS NULL THEN
         RETURN true;
     END IF;
-    INSERT INTO clicktracker.received (hit_id) VALUES (p_hit_id)
+    INSERT INTO clicktracker.received (hit_id, hit) VALUES (p_hit_id, p_hit)
     ON CONFLICT DO NOTHING;
     IF NOT FOUND THEN
         RETURN false;
@@ -153,13 +156,15 @@ CREATE OR REPLACE FUNCTION clicktracker.log_hit(
 LANGUAGE plpgsql AS $fn$
 DECLARE
     doc bigint;
+    hit bigint := nextval('clicktracker.hits_id_seq');
 BEGIN
-    IF NOT clicktracker.receive(p_hit_id) THEN
+    IF NOT clicktracker.receive(p_hit_id, hit) THEN
         RETURN NULL;
     END IF;
     doc := clicktracker.find_document(p_path, p_uid, p_title);
-    INSERT INTO clicktracker.hits (at, member, document_id, url, referrer)
-    VALUES (p_at, p_member, doc, p_url, p_referrer);
+    INSERT INTO clicktracker.hits (id, at, member, document_id, url, referrer)
+    OVERRIDING SYSTEM VALUE
+    VALUES (hit, p_at, p_member, doc, p_url, p_referrer);
     PERFORM clicktracker.count_view(doc, p_member, p_url, p_at);
     RETURN doc;
 END
@@ -203,13 +208,6 @@ DECLARE
 BEGIN
     started := false;
     reload := false;
-    duplicate := NOT clicktracker.receive(p_hit_id);
-    IF duplicate THEN
-        -- Stored before: the visit it went to is the cookie's, or the one
-        -- it started then (the same new id, made when the hit was born).
-        visit_id := coalesce(p_visit_id, p_new_id);
-        RETURN;
-    END IF;
     IF p_visit_id IS NOT NULL THEN
         SELECT * INTO v FROM clicktracker.visits WHERE id = p_visit_id FOR UPDATE;
         -- A stale id (another tab, hits replayed from a spool) continues in
@@ -229,6 +227,18 @@ BEGIN
             v := NULL;
         END IF;
     END IF;
+    -- The click's id is taken under the visit's lock, so that the ids of a
+    -- visit's clicks are in the order they took turns (the clickstream's).
+    -- A reload leaves it unused.
+    hit := nextval('clicktracker.hits_id_seq');
+    duplicate := NOT clicktracker.receive(p_hit_id, hit);
+    IF duplicate THEN
+        -- Stored before: the visit it went to is the cookie's, or the one
+        -- it started then (the same new id, made when the hit was born).
+        visit_id := coalesce(p_visit_id, p_new_id);
+        ended := NULL;
+        RETURN;
+    END IF;
 
     IF v.id IS NOT NULL THEN
         visit_id := v.id;
@@ -241,6 +251,11 @@ BEGIN
             -- document); count a new one instead.
             IF FOUND THEN
                 reload := true;
+                -- The reload's reading goes to the click it repeats.
+                IF p_hit_id IS NOT NULL THEN
+                    UPDATE clicktracker.received SET hit = v.last_hit_id
+                     WHERE hit_id = p_hit_id;
+                END IF;
                 UPDATE clicktracker.visits
                    SET reloads = reloads + 1,
                        last_hit = greatest(last_hit, p_at)
@@ -252,9 +267,9 @@ BEGIN
             END IF;
         END IF;
         INSERT INTO clicktracker.hits
-            (at, member, document_id, url, referrer, visit_id)
-        VALUES (p_at, p_member, doc, p_url, p_referrer, v.id)
-        RETURNING id INTO hit;
+            (id, at, member, document_id, url, referrer, visit_id)
+        OVERRIDING SYSTEM VALUE
+        VALUES (hit, p_at, p_member, doc, p_url, p_referrer, v.id);
         UPDATE clicktracker.visits
            SET hits = hits + 1,
                last_hit = greatest(last_hit, p_at),
@@ -265,9 +280,9 @@ BEGIN
         visit_id := p_new_id;
         doc := clicktracker.find_document(p_path, p_uid, p_title);
         INSERT INTO clicktracker.hits
-            (at, member, document_id, url, referrer, visit_id)
-        VALUES (p_at, p_member, doc, p_url, p_referrer, p_new_id)
-        RETURNING id INTO hit;
+            (id, at, member, document_id, url, referrer, visit_id)
+        OVERRIDING SYSTEM VALUE
+        VALUES (hit, p_at, p_member, doc, p_url, p_referrer, p_new_id);
         -- The id exists already only when a spooled hit without a hit id
         -- (spooled before ids existed) is replayed a second time: it is then
         -- counted as one more click of that visit.
@@ -290,6 +305,65 @@ BEGIN
     IF NOT p_is_bot THEN
         PERFORM clicktracker.count_view(doc, p_member, p_url, p_at);
     END IF;
+END
+$fn$;
+
+-- A reading update of one view: the script's running figures for it
+-- (seconds read so far, the deepest point reached in percent, whether the
+-- end came into view; the caller caps and clamps them). Figures only grow:
+-- a replayed or out-of-order update adds nothing, a newer one adds what is
+-- new to the click (hits) and to the member's totals (access). The view's
+-- row of received is locked first, so two updates of one view take turns.
+-- False when the view is unknown (no hit stored with that id, or pruned),
+-- or its click is purged or another member's.
+CREATE OR REPLACE FUNCTION clicktracker.log_reading(
+    p_hit_id uuid,
+    p_member text,
+    p_seconds integer,
+    p_depth smallint,
+    p_end boolean
+) RETURNS boolean
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    r clicktracker.received%ROWTYPE;
+    added integer;
+    deepest smallint;
+    reached boolean;
+    doc bigint;
+    page text;
+BEGIN
+    SELECT * INTO r FROM clicktracker.received
+     WHERE hit_id = p_hit_id FOR UPDATE;
+    IF r.hit IS NULL THEN
+        RETURN false;
+    END IF;
+    added := greatest(p_seconds - coalesce(r.seconds, 0), 0);
+    deepest := greatest(r.depth, p_depth);
+    reached := coalesce(r.reached_end, false) OR p_end;
+    IF r.seconds IS NOT NULL AND added = 0 AND deepest = r.depth
+       AND reached = r.reached_end THEN
+        RETURN true;  -- nothing new
+    END IF;
+    UPDATE clicktracker.hits
+       SET seconds = coalesce(seconds, 0) + added,
+           depth = greatest(depth, deepest),
+           reached_end = coalesce(reached_end, false) OR reached
+     WHERE id = r.hit AND member = p_member
+    RETURNING document_id, url INTO doc, page;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    UPDATE clicktracker.received
+       SET seconds = coalesce(r.seconds, 0) + added,
+           depth = deepest,
+           reached_end = reached
+     WHERE hit_id = p_hit_id;
+    -- A bot's click has no totals: nothing to find here then.
+    UPDATE clicktracker.access
+       SET seconds = coalesce(seconds, 0) + added,
+           reached_end = coalesce(reached_end, false) OR reached
+     WHERE document_id = doc AND member = p_member AND md5(url) = md5(page);
+    RETURN true;
 END
 $fn$;
 
@@ -325,5 +399,82 @@ BEGIN
         OR (path >= p_old || '/' AND path < p_old || '0');
     GET DIAGNOSTICS moved = ROW_COUNT;
     RETURN moved;
+END
+$fn$;
+
+-- The site statistics (migration 0007): the figures of the complete days
+-- before p_today in time zone p_zone. Adds the daily totals of the days of
+-- the last year not counted yet, and rebuilds every document's readers,
+-- views and median reading time in the last 7, 30, 90 and 365 days. Bot
+-- visits' hits are no reads; '(anonymous)' views count, but it is no
+-- reader. Called when the statistics are read and found older than today
+-- (storage/stats.py, on a connection of its own), never by a hit. One
+-- caller at a time per zone: another returns false at once (the figures
+-- are on their way); true when they are prepared.
+CREATE OR REPLACE FUNCTION clicktracker.prepare_stats(p_zone text, p_today date)
+RETURNS boolean
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    first_day date;
+    last_day date;
+    start_at timestamptz;
+BEGIN
+    IF NOT pg_try_advisory_xact_lock(hashtext('clicktracker.prepare_stats'),
+                                     hashtext(p_zone)) THEN
+        RETURN false;
+    END IF;
+    IF EXISTS (SELECT 1 FROM clicktracker.stats_prepared
+                WHERE zone = p_zone AND as_of >= p_today) THEN
+        RETURN true;
+    END IF;
+    SELECT min(g.day), max(g.day) INTO first_day, last_day
+      FROM generate_series(p_today - 365, p_today - 1, interval '1 day') AS g(day)
+     WHERE NOT EXISTS (SELECT 1 FROM clicktracker.stats_days s
+                        WHERE s.zone = p_zone AND s.day = g.day::date);
+    IF first_day IS NOT NULL THEN
+        INSERT INTO clicktracker.stats_days (zone, day, views, readers)
+        SELECT p_zone, g.day::date, coalesce(x.views, 0), coalesce(x.readers, 0)
+          FROM generate_series(first_day, last_day, interval '1 day') AS g(day)
+          LEFT JOIN (
+            SELECT (h.at AT TIME ZONE p_zone)::date AS day,
+                   sum(1 + h.reloads) AS views,
+                   count(DISTINCT h.member)
+                       FILTER (WHERE h.member <> '(anonymous)') AS readers
+              FROM clicktracker.hits h
+             WHERE h.at >= first_day::timestamp AT TIME ZONE p_zone
+               AND h.at < (last_day + 1)::timestamp AT TIME ZONE p_zone
+               AND NOT EXISTS (SELECT 1 FROM clicktracker.visits v
+                                WHERE v.id = h.visit_id AND v.is_bot)
+             GROUP BY 1
+          ) x ON x.day = g.day::date
+        ON CONFLICT DO NOTHING;
+    END IF;
+    start_at := (p_today - 365)::timestamp AT TIME ZONE p_zone;
+    DELETE FROM clicktracker.stats_documents WHERE zone = p_zone;
+    INSERT INTO clicktracker.stats_documents
+        (zone, as_of, days, document_id, readers, views, median_seconds)
+    SELECT p_zone, p_today, w.days, r.document_id,
+           count(DISTINCT r.member) FILTER (WHERE r.member <> '(anonymous)'),
+           sum(r.views),
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY r.seconds)
+      FROM (
+        SELECT h.document_id, h.member, 1 + h.reloads AS views, h.seconds,
+               p_today - (h.at AT TIME ZONE p_zone)::date AS age
+          FROM clicktracker.hits h
+         WHERE h.at >= start_at
+           AND h.at < p_today::timestamp AT TIME ZONE p_zone
+           AND NOT EXISTS (SELECT 1 FROM clicktracker.visits v
+                            WHERE v.id = h.visit_id AND v.is_bot)
+      ) r
+      JOIN (VALUES (7), (30), (90), (365)) AS w(days) ON r.age <= w.days
+     GROUP BY w.days, r.document_id;
+    INSERT INTO clicktracker.stats_prepared AS p (zone, as_of, prepared)
+    VALUES (p_zone, p_today, now())
+    ON CONFLICT (zone) DO UPDATE SET as_of = EXCLUDED.as_of,
+                                     prepared = EXCLUDED.prepared;
+    -- Rewritten whole: the planner learns its new figures now, not when
+    -- autovacuum comes round (a stale estimate picks slow plans).
+    ANALYZE clicktracker.stats_documents;
+    RETURN true;
 END
 $fn$;

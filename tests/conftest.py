@@ -1,10 +1,10 @@
 """Fixtures shared by the whole suite; Zope-free, see plone/conftest.py."""
 
-from slc.clicktracker.testing import DESKTOP_UA
 from slc.clicktracker.testing.cluster import CLUSTER
 from slc.clicktracker.testing.cluster import PostgresCluster
 from tests.helpers import CHROMIUM
 from tests.helpers import CHROMIUM_ARGS
+from tests.helpers import desktop_page
 import pytest
 
 
@@ -56,8 +56,4 @@ def chromium():
 
 @pytest.fixture
 def page(chromium):
-    context = chromium.new_context(user_agent=DESKTOP_UA)
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    yield page
-    context.close()
+    yield from desktop_page(chromium)

@@ -17,6 +17,19 @@ CHROMIUM_ARGS = [
 ]
 
 
+def desktop_page(browser):
+    """A page of a new context of ``browser`` that says it is a desktop
+    browser (the add-on takes HeadlessChrome for a bot); a generator for
+    fixtures: the context is closed after the test."""
+    from slc.clicktracker.testing import DESKTOP_UA
+
+    context = browser.new_context(user_agent=DESKTOP_UA)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    yield page
+    context.close()
+
+
 def login(page, portal_url, name, password):
     """Log in through Plone's own login form, as a person would."""
     page.goto(f"{portal_url}/login")

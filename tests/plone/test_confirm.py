@@ -282,8 +282,8 @@ class NoConfirmations:
     def getLog(self, prefix, order_by=None, order_reverse=False, **kw):
         return self.real.getLog(prefix, order_by, order_reverse, **kw)
 
-    def read_status(self, paths, members=None):
-        return self.real.read_status(paths, members=members)
+    def read_status(self, paths, members=None, rules=None):
+        return self.real.read_status(paths, members=members, rules=rules)
 
 
 @implementer(IClickStorage, IReadStatusStorage, IConfirmationStorage)

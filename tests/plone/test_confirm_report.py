@@ -67,6 +67,8 @@ def test_report_headline_and_column(manager, report):
         "Last read",
         "Confirmed",
         "Views",
+        "Reading time",
+        "To the end",
     ]
     assert confirmed_cells(manager) == {
         "editor": "",
@@ -118,6 +120,8 @@ def test_report_csv_has_the_confirmed_column(manager, report):
         "Last read (UTC)",
         "Confirmed (UTC)",
         "Views",
+        "Reading time (seconds)",
+        "Read to the end",
     ]
     confirmed = {row[1]: row[7] for row in rows}
     assert confirmed == {

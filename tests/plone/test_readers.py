@@ -229,7 +229,7 @@ def test_the_utility_reads_status(storage):
     storage.logAccess("ann", "/plone/doc", "http://nohost/plone/doc", when=when)
     storage.logAccess("bob", "/plone/doc", "http://nohost/plone/doc", when=when)
     assert storage.read_status(["/plone/doc"], members=["ann"]) == [
-        ReadStatus("/plone/doc", "ann", when, when, 1)
+        ReadStatus("/plone/doc", "ann", when, when, 1, None, None, when)
     ]
 
 

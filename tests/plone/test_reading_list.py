@@ -276,9 +276,9 @@ class Recorder(ListStorage):
         super().__init__()
         self.calls = []
 
-    def read_status(self, paths, members=None):
+    def read_status(self, paths, members=None, rules=None):
         self.calls.append((sorted(paths), members))
-        return [ReadStatus("/plone/policy", "alice", NOW, NOW, 1)]
+        return [ReadStatus("/plone/policy", "alice", NOW, NOW, 1, None, None, NOW)]
 
 
 def test_one_storage_call_for_my_reads_only(site):
@@ -318,7 +318,7 @@ class registered:
 
 @implementer(IClickStorage, IReadStatusStorage)
 class BrokenStorage(ListStorage):
-    def read_status(self, paths, members=None):
+    def read_status(self, paths, members=None, rules=None):
         raise StorageError("the database is unreachable (connection refused)")
 
 

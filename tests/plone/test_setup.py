@@ -121,19 +121,10 @@ def test_1002_to_1003_points_the_records_to_the_moved_schema(portal, setup_tool)
     assert registry[f"{RECORD_PREFIX}idle_timeout"] == 45
 
 
-def test_1003_to_1004_upgrades_the_database(integration, setup_tool, tmp_path):
-    import shutil
-
+def test_1003_to_1004_upgrades_the_database(integration, setup_tool):
     dsn = integration["pg_dsn"]
     # A database at schema version 2, as the add-on left it before 1004.
-    old = tmp_path / "migrations"
-    old.mkdir()
-    for number, path in schema.migrations():
-        if number <= 2:
-            shutil.copy(path, old)
-    conn = psycopg2.connect(dsn)
-    assert schema.setup(conn, migrations_dir=old) == 2
-    conn.close()
+    database_at(dsn, 2)
     api.portal.set_registry_record("slc.clicktracker.dsn", dsn)
     storage = getUtility(IClickStorage)
     assert "upgrade the database" in storage.status()["error"]
@@ -182,23 +173,49 @@ def test_1001_to_1002_upgrades_the_database(integration, setup_tool):
     assert storage.status()["schema_version"] == schema.migrations()[-1][0]
 
 
-def test_1005_to_1006_reading_accountability(integration, setup_tool, tmp_path):
+# What each schema version added, undone: a database as that version left
+# it (the data kept; today's functions stay until the upgrade loads them
+# again, as they would be the older ones in a real database).
+UNDO = {
+    7: "DROP TABLE clicktracker.stats_days, clicktracker.stats_documents,"
+    " clicktracker.stats_prepared",
+    6: "ALTER TABLE clicktracker.received DROP COLUMN hit, DROP COLUMN seconds,"
+    " DROP COLUMN depth, DROP COLUMN reached_end;"
+    " ALTER TABLE clicktracker.hits DROP COLUMN seconds, DROP COLUMN depth,"
+    " DROP COLUMN reached_end;"
+    " ALTER TABLE clicktracker.access DROP COLUMN seconds, DROP COLUMN reached_end",
+    5: "DROP TABLE clicktracker.confirmations, clicktracker.reminders",
+    4: "DROP INDEX clicktracker.access_member, clicktracker.documents_title,"
+    " clicktracker.hits_at",
+    3: "DROP TABLE clicktracker.received",
+}
+
+
+def database_at(dsn, version, before=None):
+    """The newest schema taken back to ``version``; ``before`` (SQL) runs
+    first, on the newest schema."""
+    conn = psycopg2.connect(dsn)
+    conn.autocommit = True
+    schema.setup(conn)
+    with conn.cursor() as cur:
+        if before:
+            cur.execute(before)
+        for number in sorted(UNDO, reverse=True):
+            if number > version:
+                cur.execute(UNDO[number])
+        cur.execute("UPDATE clicktracker.schema_version SET version = %s", (version,))
+    conn.close()
+
+
+def test_1005_to_1006_reading_accountability(integration, setup_tool):
     from plone.registry.interfaces import IRegistry
     from slc.clicktracker import readers
     from slc.clicktracker import tracking
-    import shutil
 
     portal = integration["portal"]
     dsn = integration["pg_dsn"]
     # A database at schema version 4 and a site at 1005, as before reminders.
-    old = tmp_path / "migrations"
-    old.mkdir()
-    for number, path in schema.migrations():
-        if number <= 4:
-            shutil.copy(path, old)
-    conn = psycopg2.connect(dsn)
-    assert schema.setup(conn, migrations_dir=old) == 4
-    conn.close()
+    database_at(dsn, 4)
     api.portal.set_registry_record("slc.clicktracker.dsn", dsn)
     registry = getUtility(IRegistry)
     for name in list(
@@ -223,3 +240,37 @@ def test_1005_to_1006_reading_accountability(integration, setup_tool, tmp_path):
     assert "reading-list" in portal.portal_actions.user.objectIds()
     found = catalog.unrestrictedSearchResults(**{readers.INDEX: "test_user_1_"})
     assert [brain.getPath() for brain in found] == ["/plone/board"]
+
+
+def test_1006_to_1007_reading_time(integration, setup_tool):
+    from plone.registry.interfaces import IRegistry
+    from slc.clicktracker.storage.hits import new_hit_id
+
+    dsn = integration["pg_dsn"]
+    # A database at schema version 5 with a hit, a site at 1006.
+    database_at(
+        dsn,
+        5,
+        "SELECT clicktracker.log_hit('ann', '/plone/doc', 'http://nohost/doc',"
+        " NULL, NULL, 'Doc', now())",
+    )
+    api.portal.set_registry_record("slc.clicktracker.dsn", dsn)
+    registry = getUtility(IRegistry)
+    del registry.records[f"{RECORD_PREFIX}max_reading_minutes"]
+    profile = "slc.clicktracker:default"
+    setup_tool.setLastVersionForProfile(profile, "1006")
+
+    setup_tool.upgradeProfile(profile)
+
+    assert setup_tool.getLastVersionForProfile(profile) == NEWEST
+    storage = getUtility(IClickStorage)
+    assert storage.status()["schema_version"] == schema.newest()
+    assert registry[f"{RECORD_PREFIX}max_reading_minutes"] == 120
+    # The old view's reading time is unknown, not zero; a new view measures.
+    (row,) = storage.read_status(["/plone/doc"])
+    assert (row.views, row.seconds, row.reached_end) == (1, None, None)
+    view = new_hit_id()
+    storage.logAccess("ann", "/plone/doc", "http://nohost/doc", hit_id=view)
+    assert storage.log_reading(view, "ann", 30, 100, True)
+    (row,) = storage.read_status(["/plone/doc"])
+    assert (row.views, row.seconds, row.reached_end) == (2, 30, True)

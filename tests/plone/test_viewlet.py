@@ -17,11 +17,12 @@ from zope.viewlet.interfaces import IViewletManager
 import gzip
 import pytest
 import re
+import sys
 import transaction
 
 
 SCRIPT_FILE = (
-    Path(viewlet.__file__).parent / "static" / "clicktracker.js"
+    Path(viewlet.__file__).parent / "static" / "clicktracker.min.js"
 ).read_bytes()
 
 
@@ -180,6 +181,18 @@ def test_script_served(functional, untracked_content):
 
 def test_script_size_budget():
     assert len(gzip.compress(SCRIPT_FILE, 9)) < 1024
+
+
+def test_pages_get_the_minified_copy_of_the_source():
+    # scripts/minify.py marks the copy with the source's digest: a changed
+    # source without `make js` would send pages the old script.
+    sys.path.insert(0, str(Path(__file__).parents[2] / "scripts"))
+    try:
+        import minify
+    finally:
+        sys.path.pop(0)
+    assert minify.MINIFIED.read_bytes() == SCRIPT_FILE
+    assert minify.is_current()
 
 
 def test_script_version_follows_the_file():

@@ -218,9 +218,9 @@ def test_reports_are_not_tracked(functional, manager, people):
     transaction.commit()
     manager.addHeader("User-Agent", UA)  # not a bot, or there is no script anyway
     manager.open(PORTAL)
-    assert "clicktracker.js" in manager.contents
+    assert "clicktracker.min.js" in manager.contents
     manager.open(VISITS)
-    assert "clicktracker.js" not in manager.contents
+    assert "clicktracker.min.js" not in manager.contents
 
 
 def test_storage_without_visits(functional, manager):

@@ -79,7 +79,7 @@ def test_make_start_demo(var, page):
             headers={"User-Agent": DESKTOP_UA},
             timeout=30,
         )
-        assert "++resource++slc.clicktracker/clicktracker.js" in agenda.text
+        assert "++resource++slc.clicktracker/clicktracker.min.js" in agenda.text
         # HTTP caching is on, as on production sites (plone.app.caching's
         # preset without a proxy): the page revalidates with its ETag.
         assert agenda.headers["X-Cache-Rule"] == "plone.content.itemView"
@@ -102,6 +102,13 @@ def test_make_start_demo(var, page):
         agenda_tab = f"{demo.url}/board-meeting/agenda/@@tracking"
         report = requests.get(agenda_tab, auth=("bob", creds["bob"]), timeout=30)
         assert "1 of 3 expected readers have read this (33%)" in report.text
+        # Alice read it for 4 min 10 s, to the end (the seeded history).
+        assert "4 min 10 s" in report.text
+        # The folder: two months of the board reading the minutes, drawn.
+        folder_tab = f"{demo.url}/board-meeting/@@tracking?chart_days=90"
+        chart = requests.get(folder_tab, auth=("bob", creds["bob"]), timeout=30)
+        assert 'id="tracking-chart"' in chart.text
+        assert "<svg" in chart.text
         # bob reminds the others; the mail lands in var/mail, announced.
         login(page, demo.url, "bob", creds["bob"])
         page.goto(f"{demo.url}/board-meeting/agenda/@@clicktracker-remind")

@@ -150,8 +150,10 @@ def test_fresh_database_gets_the_newest_version(pg_dsn):
         "count_view",
         "find_document",
         "log_hit",
+        "log_reading",
         "log_visit_hit",
         "move_paths",
+        "prepare_stats",
         "receive",
     ]
 
@@ -200,11 +202,14 @@ def test_released_version_1_upgrades_to_what_a_fresh_setup_creates(pg_dsn, secon
 
     assert setup(pg_dsn) == NEWEST
 
-    # The old rows are kept; the new hit columns take their defaults.
+    # The old rows are kept; the new hit columns take their defaults, and
+    # reading time and depth are unknown (NULL), not zero.
     assert query(pg_dsn, "SELECT * FROM clicktracker.hits ORDER BY id") == [
-        (*row, None, 0) for row in hits
+        (*row, None, 0, None, None, None) for row in hits
     ]
-    assert query(pg_dsn, "SELECT * FROM clicktracker.access ORDER BY 1, 2, 3") == access
+    assert query(pg_dsn, "SELECT * FROM clicktracker.access ORDER BY 1, 2, 3") == [
+        (*row, None, None) for row in access
+    ]
     assert (
         query(pg_dsn, "SELECT * FROM clicktracker.documents ORDER BY id") == documents
     )
@@ -244,8 +249,10 @@ def test_each_function_is_created_once_in_db_sql(pg_dsn):
         "clicktracker.count_view",
         "clicktracker.find_document",
         "clicktracker.log_hit",
+        "clicktracker.log_reading",
         "clicktracker.log_visit_hit",
         "clicktracker.move_paths",
+        "clicktracker.prepare_stats",
         "clicktracker.receive",
     ]
     for name, places in created.items():

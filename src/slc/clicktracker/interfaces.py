@@ -208,7 +208,11 @@ class IVisitStorage(Interface):
 
     def get_clickstream(visit_id):
         """The visit's clicks in order: a list of ClickRow(at, url, path,
-        title, reloads).
+        title, reloads, seconds, depth, reached_end). The last three are
+        the click's reading time (its views summed), the deepest point of
+        the main content reached (percent) and whether its end came into
+        view; None when unknown (stored before reading time was measured,
+        no update received, or a storage without ``IReadingTimeStorage``).
 
         :raises StorageError: when the database cannot answer.
         """
@@ -259,8 +263,9 @@ class IAccessLogStorage(Interface):
         and address (the URL it was seen at).
     :param sort_on: ``'member'``, ``'fullname'`` (needs ``fullnames``),
         ``'document'`` (title, then path), ``'url'`` (``per='url'`` only),
-        ``'count'``, ``'firstaccess'`` or ``'lastaccess'``; ties are broken
-        by member, path and url, so the order is total.
+        ``'count'``, ``'seconds'`` (reading time; unknown last either
+        way), ``'firstaccess'`` or ``'lastaccess'``; ties are broken by
+        member, path and url, so the order is total.
     :param reverse: descending instead of ascending.
     :param since: aware datetime; only views at or after it.
     :param until: aware datetime; only views before it.
@@ -269,6 +274,17 @@ class IAccessLogStorage(Interface):
     :param fullnames: callable taking a list of member ids and returning a
         mapping of (some of) them to full names; the sort by full name
         orders by ``(full name or member id).lower()``.
+    :param min_seconds: None, or an int >= 0: only rows whose reading time
+        (``AccessRow.seconds``, of the window's views in a time window) is
+        at least that many seconds; 0 keeps the rows whose reading time is
+        known.
+    :param reached_end: None, or True: only rows whose end was reached
+        (``AccessRow.reached_end``). False is refused (ValueError).
+
+    The reading figures come from ``IReadingTimeStorage``; unknown (None)
+    passes neither filter. The filters decide which rows pass, not how
+    many are read: at a large prefix a filter that few rows pass may make
+    a page ``LogTooSlow`` that would be quick without it.
     """
 
     def log_page(
@@ -283,6 +299,8 @@ class IAccessLogStorage(Interface):
         member=None,
         document=None,
         fullnames=None,
+        min_seconds=None,
+        reached_end=None,
     ):
         """One page of the access log; see the interface for the arguments.
 
@@ -290,15 +308,18 @@ class IAccessLogStorage(Interface):
         :param limit: rows at most (int >= 1).
         :returns: LogPage(rows, total, exact): a list of AccessRow(member,
             count, firstaccess, lastaccess, document_id, path, uid, title,
-            url, urls); the number of rows in all; True when that number was
-            counted, False when it is an estimate (a large prefix, where
-            counting would take as long as reading everything).
+            url, urls, seconds, reached_end); the number of rows in all;
+            True when that number was counted, False when it is an estimate
+            (a large prefix, where counting would take as long as reading
+            everything). ``seconds``: the reading time of what the row sums,
+            ``reached_end``: whether any of it was read to the end; each
+            None when unknown for all of it.
         :raises LogTooSlow: when this page cannot be read in the storage's
             time limit for a page.
         :raises StorageError: when the database cannot answer.
         :raises ValueError: for an unknown grouping or sort, a sort by url
             per document, a sort by full name without ``fullnames``, a bad
-            prefix, window, offset or limit.
+            prefix, window, offset, limit or reading filter.
         """
 
     def iter_log(
@@ -312,6 +333,8 @@ class IAccessLogStorage(Interface):
         document=None,
         fullnames=None,
         batch_size=2000,
+        min_seconds=None,
+        reached_end=None,
     ):
         """Every row of the access log, in order, for a download.
 
@@ -337,23 +360,33 @@ class IReadStatusStorage(Interface):
     provides it; without it the Tracking tab shows no readers report.
     """
 
-    def read_status(paths, members=None):
-        """First and last view and number of views per member and document.
+    def read_status(paths, members=None, rules=None):
+        """Per member and document: first and last view, number of views,
+        reading time, whether the end was reached, and when the document
+        counted as read.
 
         :param paths: exact document paths, not prefixes: an iterable of
             paths, each a str ``'/Plone/doc'`` or a ``getPhysicalPath()``
             tuple; one such path alone is taken as a list of one.
         :param members: only these member ids (an iterable; one str alone is
             one member) or None for all.
+        :param rules: when a document counts as read: ``{path: (seconds,
+            end)}``, read once the member's reading time adds up to
+            ``seconds`` (int >= 0) and, when ``end`` is true, a view reached
+            its end; paths not in it (or None) count as read when opened
+            (``(0, False)``). See ``slc.clicktracker.readtime.rule``.
         :returns: list of ReadStatus(path, member, first_read, last_read,
-            views) (aware datetimes; views int), one per member and path
-            with at least one view (bots never count: they are not in the
-            access totals). Order: path, member.
+            views, seconds, reached_end, read_at) (aware datetimes; views
+            int; seconds int or None and reached_end bool or None, None when
+            not measured; read_at: when the rule was first met, None if
+            never), one per member and path with at least one view (bots
+            never count: they are not in the access totals). Order: path,
+            member.
         :raises StorageError: database failure (secrets scrubbed).
         :raises ValueError: for a relative or empty path.
         """
 
-    def reader_totals(paths, exclude=()):
+    def reader_totals(paths, exclude=(), rules=None):
         """How many of ``paths`` each member read, and how many members read
         each: the totals of the reading matrix, without a row per member and
         document (for a folder of 100 documents at ten million hits, ten
@@ -362,6 +395,7 @@ class IReadStatusStorage(Interface):
         :param paths: exact document paths, as for ``read_status``.
         :param exclude: member ids not to count (the anonymous visitors'
             name, who is no member).
+        :param rules: as for ``read_status``: only reads that meet them count.
         :returns: ReaderTotals(members={member: documents read},
             paths={path: members who read it}); only counts above zero.
         :raises StorageError: database failure (secrets scrubbed).
@@ -431,5 +465,125 @@ class IReminderStorage(Interface):
         """The latest reminder per member and document.
 
         :returns: list of Reminder(path, member, sent), order path, member.
+        :raises StorageError: database failure.
+        """
+
+
+class IReadingTimeStorage(Interface):
+    """Optional capability: how long and how far each view was read (the
+    tracking script's reading updates). PostgresqlStorage provides it;
+    without it the script's updates are ignored and the reports leave out
+    the reading columns and filters.
+    """
+
+    def log_reading(hit_id, member, seconds, depth, reached_end):
+        """Record the running figures of one view (a showing of a page whose
+        first hit was stored with ``hit_id``).
+
+        Figures only grow: a replayed or late update (lower or equal
+        figures) changes nothing; a newer one adds what is new to the view's
+        click and to the member's totals of that document.
+
+        :param hit_id: the view's hit id (``tokens.hit_id``).
+        :param member: the member id the hit was stored for.
+        :param seconds: active reading seconds so far (int >= 0, capped by
+            the caller).
+        :param depth: the deepest point of the main content reached, in
+            percent (int 0-100).
+        :param reached_end: whether the end of the main content came into
+            view.
+        :returns: True when recorded (or nothing was new), False when the
+            view is unknown: no hit with that id was stored (a forged or
+            too old update), or it was another member's, or purged.
+        :raises StorageError: when the database cannot be reached.
+        :raises ValueError: for figures out of range.
+        """
+
+
+class IStatisticsStorage(Interface):
+    """Optional capability: views over time and the site statistics.
+    PostgresqlStorage provides it; without it the Tracking tab shows no
+    chart and the statistics page says it is unavailable.
+
+    Everywhere: hits of bot visits are no reads and are left out; views of
+    ``(anonymous)`` (``tokens.ANONYMOUS``) count, but anonymous visitors are
+    no reader. Views count reloads, as the access totals do. Days are
+    calendar days in the time zone ``zone``, an IANA name such as
+    ``"Europe/Vienna"`` (the site's, ``sitezone.timezone_name()``).
+
+    The whole site's days and every document's figures in a window are
+    prepared once a day, for the complete days before today: the first
+    call that finds them older than today starts preparing them (in the
+    background; the call does not wait) and answers with the older ones.
+    """
+
+    def views_per_day(prefix, since, until, zone):
+        """Views and distinct readers per day, oldest first.
+
+        :param prefix: the documents at and below this path (str or
+            ``getPhysicalPath()`` tuple; ``/a`` is not ``/ab``), read from
+            the raw hits; or None for every document of the database, from
+            the prepared days plus the last day (``until``, today) counted
+            now.
+        :param since: the first day (a ``datetime.date``).
+        :param until: the last day, inclusive; at most 366 days in all.
+        :param zone: the time zone the days are in.
+        :returns: a list of DayViews(day, views, readers), one for every
+            day from ``since`` to ``until`` (0, 0 for a day without views).
+            With ``prefix`` None, a day not prepared yet has views and
+            readers None (unknown).
+        :raises ValueError: for a bad prefix, days or zone.
+        :raises LogTooSlow: when the views under ``prefix`` are too many to
+            count in the time a page may take (a shorter period or a
+            folder further down will do).
+        :raises StorageError: database failure.
+        """
+
+    def most_read(zone, days, offset=0, limit=50):
+        """The documents read in the last ``days`` complete days, the most
+        read first: by distinct readers, then views, then the document row.
+
+        :param days: 7, 30, 90 or 365.
+        :param offset: how many to skip (int >= 0).
+        :param limit: how many at most (int >= 1).
+        :returns: StatsPage(rows, total, prepared): rows are
+            DocumentStats(path, uid, title, readers, views, median_seconds)
+            (``median_seconds``: the median reading time of the clicks
+            whose time is known, a float, or None when none is); ``total``
+            the documents with a view in the window; ``prepared`` the day
+            the figures were prepared for (they cover the ``days`` days
+            before it), or None (and no rows) before they were prepared
+            the first time.
+        :raises ValueError: for a bad zone, window, offset or limit.
+        :raises StorageError: database failure.
+        """
+
+    def document_stats(paths, zone, days):
+        """The figures of the given documents in the last ``days`` complete
+        days, for those with a view then (the others have none: no readers,
+        no views); for the least read of a list of documents.
+
+        :param paths: exact paths (an iterable, or one path alone).
+        :param days: 7, 30, 90 or 365.
+        :returns: StatsPage(rows, total, prepared) as ``most_read``: rows
+            ordered by path, one per path (the document rows one path may
+            have are summed), ``total`` their number.
+        :raises ValueError: for bad paths, zone or window.
+        :raises StorageError: database failure.
+        """
+
+    def prepare_statistics(zone, today=None):
+        """Prepare the figures of the complete days before ``today`` now
+        (what the calls above start in the background), and wait for it:
+        the daily totals of the days of the last year not counted yet, and
+        every document's figures in each window. For a scheduled job, or
+        tests.
+
+        :param today: the first day left out (a ``datetime.date``); default
+            the database's today in ``zone``.
+        :returns: True when they are prepared; False when another caller
+            is preparing them right now (they will be ready when it is
+            done).
+        :raises ValueError: for a bad zone or day.
         :raises StorageError: database failure.
         """

@@ -19,12 +19,16 @@ from persistent.mapping import PersistentMapping
 from plone import api
 from plone.base.interfaces import IPloneSiteRoot
 from slc.clicktracker import _
+from slc.clicktracker.readtime import rule
 from zope.annotation.interfaces import IAnnotations
 
 
 # principals: the user and group ids as entered (sorted, unique); deadline:
-# an aware datetime in UTC, or None; confirm: stored for a later slice.
-Expectation = namedtuple("Expectation", "principals deadline confirm")
+# an aware datetime in UTC, or None; confirm: whether readers are asked to
+# confirm; rule: when a document counts as read (``readtime.rule``).
+Expectation = namedtuple(
+    "Expectation", "principals deadline confirm rule", defaults=(rule.DEFAULT,)
+)
 
 ANNOTATION_KEY = "slc.clicktracker.readers"
 
@@ -89,11 +93,14 @@ def own_expectation(obj):
     if not data:
         return None
     return Expectation(
-        tuple(data["principals"]), data.get("deadline"), bool(data.get("confirm"))
+        tuple(data["principals"]),
+        data.get("deadline"),
+        bool(data.get("confirm")),
+        rule.stored(data),
     )
 
 
-def set_expectation(obj, principals, deadline=None, confirm=False):
+def set_expectation(obj, principals, deadline=None, confirm=False, read_rule=None):
     """Expect ``principals`` to read ``obj`` (and what is below it).
 
     Checks everything before it writes, so a refused call changes nothing.
@@ -101,7 +108,8 @@ def set_expectation(obj, principals, deadline=None, confirm=False):
     :param principals: an iterable of user and group ids (str); surrounding
         blanks and repeats are dropped.
     :param deadline: an aware datetime (stored in UTC) or None.
-    :param confirm: stored for the confirmation button of a later slice.
+    :param confirm: ask expected readers to confirm having read it.
+    :param read_rule: a ``readtime.rule.Rule`` (None: counted when opened).
     :raises UnknownPrincipal: (a ValueError) for ids that are neither a user
         nor a group of the site.
     :raises TooManyReaders: (a ValueError) when they name more than
@@ -111,6 +119,7 @@ def set_expectation(obj, principals, deadline=None, confirm=False):
     """
     principals = _clean_principals(principals)
     deadline = _clean_deadline(deadline)
+    read_rule = rule.make_rule(*(read_rule or rule.DEFAULT))
     unknown = sorted(set(principals) - _groups() - _existing_users(principals))
     if unknown:
         raise UnknownPrincipal(unknown)
@@ -119,7 +128,10 @@ def set_expectation(obj, principals, deadline=None, confirm=False):
         raise TooManyReaders(count)
     # A new mapping each time: replaced as a whole, one write.
     IAnnotations(obj)[ANNOTATION_KEY] = PersistentMapping(
-        principals=principals, deadline=deadline, confirm=bool(confirm)
+        principals=principals,
+        deadline=deadline,
+        confirm=bool(confirm),
+        **rule.to_store(read_rule),
     )
     _reindex(obj)
 
@@ -136,13 +148,10 @@ def clear_expectation(obj):
 
 
 def _reindex(obj):
-    """Update the object's entry in ``INDEX``, nothing else.
-
-    With ``idxs`` CMFCore leaves the modification date alone (it bumps it
-    only for a full reindex), and the metadata has nothing of this. Skipped
-    before the upgrade step has added the index (the catalog would fail on
-    an unknown index), and for a site root that is not catalogued (sites
-    made before Plone 6): reindexing would add it.
+    """Update the object's entry in ``INDEX``, nothing else (with ``idxs``
+    CMFCore leaves the modification date alone). Skipped before the upgrade
+    step has added the index, and for a site root that is not catalogued
+    (sites made before Plone 6): reindexing would add it.
     """
     if not hasattr(aq_base(obj), "reindexObject"):
         return
@@ -256,15 +265,15 @@ def expected_members(principals):
     return {user: via for user, via in found.items() if user in users}
 
 
-def read_state(first_read, deadline):
-    """``"read"``, ``"late"`` (first read after the deadline) or ``"unread"``.
+def read_state(read_at, deadline):
+    """``"read"``, ``"late"`` (read after the deadline) or ``"unread"``.
 
-    :param first_read: aware datetime of the first view, or None.
-    :param deadline: aware datetime, or None (then any read is in time).
+    :param read_at: when the document counted as read (``ReadStatus.read_at``,
+        an aware datetime), or None; ``deadline``: aware datetime or None.
     """
-    if first_read is None:
+    if read_at is None:
         return UNREAD
-    if deadline is not None and first_read > deadline:
+    if deadline is not None and read_at > deadline:
         return LATE
     return READ
 

@@ -17,6 +17,7 @@ from plone import api
 from slc.clicktracker import readers
 from slc.clicktracker.interfaces import IContentIsTracked
 from slc.clicktracker.interfaces import StorageError
+from slc.clicktracker.readtime import rule
 from slc.clicktracker.storage.utility import confirmation_storage
 from slc.clicktracker.storage.utility import read_status_storage
 from ZODB.POSException import ConflictError
@@ -26,12 +27,14 @@ import logging
 logger = logging.getLogger("slc.clicktracker")
 
 # A document I am expected to read; deadline: aware datetime or None;
-# confirm: whether it asks expected readers to confirm.
-Item = namedtuple("Item", "path title url deadline confirm")
+# confirm: whether it asks expected readers to confirm; rule: when it counts
+# as read (readtime.rule).
+Item = namedtuple("Item", "path title url deadline confirm rule")
 
 # An item with my status. state: readers.READ, LATE or UNREAD, None when the
-# storage could not say; first_read and confirmed: aware datetimes or None;
-# overdue: not read and the deadline has passed.
+# storage could not say; first_read (when it counted as read under the
+# item's rule) and confirmed: aware datetimes or None; overdue: not read and
+# the deadline has passed.
 Entry = namedtuple("Entry", "item state first_read confirmed overdue")
 
 # What ReadingList.status says about the reading status.
@@ -99,7 +102,7 @@ def reading_list(user, now=None):
                 reads, confirmations = found
     entries = []
     for item in items:
-        first = reads[item.path].first_read if item.path in reads else None
+        first = reads[item.path].read_at if item.path in reads else None
         state = readers.read_state(first, item.deadline) if status == KNOWN else None
         entries.append(
             Entry(
@@ -135,7 +138,9 @@ def _statuses(items, user_id):
     if storage is None:
         return None
     paths = [item.path for item in items]
-    reads = {row.path: row for row in storage.read_status(paths, members=[user_id])}
+    rules = {item.path: rule.terms(item.rule) for item in items}
+    rows = storage.read_status(paths, members=[user_id], rules=rules)
+    reads = {row.path: row for row in rows}
     confirmations = None
     asking = [item.path for item in items if item.confirm]
     confirming = confirmation_storage() if asking else None
@@ -191,6 +196,7 @@ def expected_items(principals):
             url=brain.getURL(),
             deadline=found.deadline,
             confirm=found.confirm,
+            rule=found.rule,
         )
     return list(items.values())
 

@@ -49,7 +49,8 @@ MAX_SEEN = 100_000
 # Longer strings are not tokens of ours; refused before any decoding work.
 MAX_TOKEN_LENGTH = 2048
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
-# What the script makes for each showing: 32 hex digits (16 random bytes).
+# What the script makes for each showing: four random 32-bit numbers in
+# decimal, joined by "_" (older scripts: 32 hex digits).
 VIEW_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
@@ -95,12 +96,14 @@ def sign(secret, member, obj, site, now=None, ttl=DEFAULT_TTL):
     return f"{body}.{_b64encode(_mac(secret, body))}"
 
 
-def check(keys, token, member, obj, site, now=None):
+def check(keys, token, member, obj, site, now=None, expired_ok=False):
     """The payload of ``token`` when it is valid; raises TokenError if not.
 
     ``keys`` are the secrets to try (any of them may have signed it). The
     reason ``"expired"`` is given only for a token that is right in every
-    other way (one that may be exchanged for a fresh one).
+    other way (one that may be exchanged for a fresh one). ``expired_ok``
+    accepts such a token: for reading updates, which only add to a view
+    stored while its token was valid.
     """
     now = time.time() if now is None else now
     if not isinstance(token, str) or not token:
@@ -129,7 +132,7 @@ def check(keys, token, member, obj, site, now=None):
         raise TokenError("wrong object")
     if fields[2] != site:
         raise TokenError("wrong site")
-    if expires <= now:
+    if expires <= now and not expired_ok:
         raise TokenError("expired")
     return payload
 
@@ -262,10 +265,13 @@ def make_token(member, obj, portal, now=None, ttl=DEFAULT_TTL):
     return sign(_keyring().current, member, object_key(obj), site_key(portal), now, ttl)
 
 
-def verify_token(token, member, obj, portal, now=None, signing=None):
+def verify_token(token, member, obj, portal, now=None, signing=None, expired_ok=False):
     """Payload of a valid token made by make_token; raises TokenError if not.
 
-    ``signing`` is ``site_signing(portal)`` when the caller has it already.
+    ``signing`` is ``site_signing(portal)`` when the caller has it already;
+    ``expired_ok`` as for ``check``.
     """
     signing = signing or site_signing(portal)
-    return check(signing.keys, token, member, object_key(obj), signing.site, now)
+    return check(
+        signing.keys, token, member, object_key(obj), signing.site, now, expired_ok
+    )

@@ -6,13 +6,15 @@ database and streams the download (``accesslog_csv.py``); by default one
 row per member and document, or per member and URL. For any other
 ``IClickStorage`` the whole ``getLog`` is read and paged here, one row per
 member and URL, as before (``accesslog_getlog.py``). What the page says in
-words is in ``accesslog_texts.py``.
+words is in ``accesslog_texts.py``; the reading time's columns and filters
+(where the storage measures it) are in ``accesslog_reading.py``.
 """
 
 from plone.batching import Batch
 from slc.clicktracker import _
 from slc.clicktracker.browser import accesslog_csv
 from slc.clicktracker.browser.accesslog_getlog import WholeLog
+from slc.clicktracker.browser.accesslog_reading import ReadingLog
 from slc.clicktracker.browser.accesslog_texts import LABELS
 from slc.clicktracker.browser.accesslog_texts import LogTexts
 from slc.clicktracker.browser.reports import BATCH_SIZE
@@ -29,7 +31,8 @@ DEFAULT_SORT = "member"
 REVERSE_ORDERS = ("descending", "reverse", "desc")
 PER_FORMS = ("document", "url")
 
-# The table's columns, per form; the CSV has them in the same order.
+# The table's columns, per form; the CSV has them in the same order. Where
+# the storage measures reading time, its columns follow the views.
 TABLES = {
     "document": (
         "fullname",
@@ -62,7 +65,7 @@ class PageRows(list):
         self.actual_result_count = total
 
 
-class AccessLogView(LogTexts, WholeLog, ReportView):
+class AccessLogView(LogTexts, ReadingLog, WholeLog, ReportView):
     """The access log part of ``@@tracking``; ``can_view_log`` is set by it."""
 
     what = "the access log"
@@ -97,9 +100,10 @@ class AccessLogView(LogTexts, WholeLog, ReportView):
         self.paged = access_log_storage() is not None
         per = form.get("per")
         self.per = per if self.paged and per in PER_FORMS else "document"
-        self.columns = TABLES[self.per if self.paged else "getlog"]
+        self.columns = self.read_reading(TABLES[self.per if self.paged else "getlog"])
         sort_on = form.get("sort_on")
-        self.sort_on = sort_on if sort_on in self.columns else DEFAULT_SORT
+        sortable = sort_on in self.columns and self.sortable(sort_on)
+        self.sort_on = sort_on if sortable else DEFAULT_SORT
         self.reverse = form.get("sort_order") in REVERSE_ORDERS
         self.read_window(_("The start date is after the end date: no hits match."))
         self.member_filter = text_field(form.get("member")) or None
@@ -135,6 +139,7 @@ class AccessLogView(LogTexts, WholeLog, ReportView):
             document=self.document_filter,
             fullnames=self.fullnames,
             **self._window(),
+            **self.reading_args(),
         )
 
     def _load_page(self):
@@ -166,6 +171,9 @@ class AccessLogView(LogTexts, WholeLog, ReportView):
             "document_url": self.request.physicalPathToURL(row.path),
             "urls": row.urls,
             "variants_url": self.variants_url(row),
+            # A third party's rows may predate reading time.
+            "seconds": getattr(row, "seconds", None),
+            "reached_end": getattr(row, "reached_end", None),
         }
 
     # -- showing --------------------------------------------------------------
@@ -191,6 +199,7 @@ class AccessLogView(LogTexts, WholeLog, ReportView):
                     path_pieces=self.pieces(row.get("path")),
                     url_pieces=self.pieces(row["url"]),
                     variants_text=self.addresses_text(row) if per_document else None,
+                    **self.reading_cells(row),
                 )
             )
         return rows
@@ -218,6 +227,7 @@ class AccessLogView(LogTexts, WholeLog, ReportView):
             params["member"] = self.member_filter
         if self.document_filter is not None:
             params["document"] = str(self.document_filter)
+        params.update(self.reading_params())
         params["sort_on"] = self.sort_on
         params["sort_order"] = "descending" if self.reverse else "ascending"
         params.update(changes)
@@ -238,13 +248,16 @@ class AccessLogView(LogTexts, WholeLog, ReportView):
         return self.page_url(per=per, sort_on=sort_on, member="", document="")
 
     def variants_url(self, row):
-        """The URLs a member read a document at: the per-URL form, filtered."""
+        """The URLs a member read a document at: the per-URL form, filtered;
+        all of them, also those that alone would not pass a reading filter
+        the row passes (the filter tests what the row sums)."""
         return self.page_url(
             per="url",
             member=row.member,
             document=str(row.document_id),
             sort_on="url",
             sort_order="ascending",
+            **dict.fromkeys(self.reading_params(), ""),
         )
 
     def unfiltered_url(self):

@@ -33,10 +33,15 @@ CSV_COLUMNS = {
     "document": ("Document", "Path"),
     "url": ("URL",),
     "count": ("Views",),
+    # Where the storage measures reading time: whole seconds, and true or
+    # false; empty when unknown (as a spreadsheet's empty cell, not 0).
+    "seconds": ("reading_seconds",),
+    "reached_end": ("reached_end",),
     "firstaccess": ("First access",),
     "lastaccess": ("Last access",),
 }
 TIMES = ("firstaccess", "lastaccess")
+BOOLEANS = {True: "true", False: "false"}
 ROWS_PER_CHUNK = 500
 
 
@@ -56,6 +61,8 @@ def cells(view, row, columns):
         "document": (row.get("title") or "", row.get("path") or ""),
         "url": (row["url"],),
         "count": ("" if row["count"] is None else row["count"],),
+        "seconds": ("" if row.get("seconds") is None else row["seconds"],),
+        "reached_end": (BOOLEANS.get(row.get("reached_end"), ""),),
         "firstaccess": (view.iso_time(row["firstaccess"]),),
         "lastaccess": (view.iso_time(row["lastaccess"]),),
     }
@@ -122,6 +129,8 @@ def start(view):
                 "count": row.count,
                 "firstaccess": row.firstaccess,
                 "lastaccess": row.lastaccess,
+                "seconds": getattr(row, "seconds", None),
+                "reached_end": getattr(row, "reached_end", None),
             },
             columns,
         )

@@ -6,6 +6,8 @@ from datetime import datetime
 from datetime import timedelta
 from plone import api
 from slc.clicktracker import _
+from slc.clicktracker.browser.accesslog_reading import END_FIELD
+from slc.clicktracker.browser.accesslog_reading import MINUTES_FIELD
 from zope.i18n import translate
 import re
 
@@ -17,6 +19,8 @@ LABELS = {
     "document": _("Document"),
     "url": _("URL"),
     "count": _("Views"),
+    "seconds": _("Reading time"),
+    "reached_end": _("To the end"),
     "firstaccess": _("First access"),
     "lastaccess": _("Last access"),
 }
@@ -55,7 +59,9 @@ class LogTexts:
         )
 
     def empty_text(self):
-        """Why there is no row: a date window, a filter, or no views at all."""
+        """Why there is no row: a filter, a date window, or no views at all."""
+        if self.reading_filtered():
+            return _("No views match this filter.")
         since, until = self.window_days()
         if since and until:
             return _(
@@ -102,14 +108,25 @@ class LogTexts:
             "column": translate(LABELS[self.sort_on], context=self.request),
             "rows": f"{rows:,}" if rows else "?",
         }
-        if self.since is not None or self.until is not None:
+        windowed = self.since is not None or self.until is not None
+        in_order = self.sort_on in ("member", "fullname", "document")
+        if self.reading_filtered() and in_order and not windowed:
+            # Read in order, but so few rows pass that a page takes too long.
+            return _(
+                "msg_log_too_slow_reading",
+                default="Finding the views that match the reading filter "
+                "means reading through the views under this item (about "
+                "${rows} rows): too slow for a page.",
+                mapping=mapping,
+            )
+        if windowed:
             return _(
                 "msg_log_too_slow_window",
                 default="This time window holds too many views (about "
                 "${rows}) to be sorted and counted for a page.",
                 mapping=mapping,
             )
-        if self.sort_on in ("member", "fullname", "document"):
+        if in_order:
             return _(
                 "msg_log_too_slow_far",
                 default="This page is too far into the log (about ${rows} "
@@ -153,6 +170,13 @@ class LogTexts:
                         self.page_url(sort_on=column, sort_order="ascending"),
                     )
                 )
+        if self.reading_filtered():
+            links.append(
+                (
+                    _("without the reading filter"),
+                    self.page_url(**{MINUTES_FIELD: "", END_FIELD: ""}),
+                )
+            )
         return [{"label": label, "url": url} for label, url in links]
 
     def filter_text(self):

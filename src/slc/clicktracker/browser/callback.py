@@ -24,6 +24,8 @@ Answers:
   too long, a malformed view id).
 * 405 with ``Allow: POST``: any other method than POST.
 
+A request with a ``seconds`` field is a reading update (``reading.py``).
+
 With a storage that offers visits (``IVisitStorage``), the hit goes into the
 visit named by the signed visit cookie (see ``slc.clicktracker.visitcookie``), or
 starts a new one, and then the answer sets the cookie (only then: an
@@ -44,6 +46,7 @@ from slc.clicktracker import events
 from slc.clicktracker import settings
 from slc.clicktracker import tokens
 from slc.clicktracker import visitcookie
+from slc.clicktracker.browser import reading
 from slc.clicktracker.browser.urls import page_url
 from slc.clicktracker.browser.urls import same_site
 from slc.clicktracker.interfaces import IVisitStorage
@@ -106,7 +109,10 @@ class ClickTrackerCallback(BrowserView):
             response.setHeader("Allow", "POST")
             return ""
         try:
-            self.record(*self.fields())
+            if "seconds" in self.request.form:
+                self.update_reading()
+            else:
+                self.record(*self.fields())
         except Malformed as error:
             logger.debug("Malformed tracking callback: %s", error)
             response.setStatus(400)
@@ -142,9 +148,8 @@ class ClickTrackerCallback(BrowserView):
             raise Malformed("view is not a view id")
         return values
 
-    def record(self, token_, view, url, referrer):
-        context = aq_inner(self.context)
-        config = settings.read()
+    def visitor(self, context, config):
+        """``(member, bot)`` whose views of ``context`` count; else Refused."""
         bot = is_bot_request(self.request, config)
         if bot and config.bot_callbacks != settings.BOT_RECORD:
             raise Refused("bot")
@@ -153,6 +158,24 @@ class ClickTrackerCallback(BrowserView):
             raise Refused("anonymous tracking is off")
         if not is_tracked(context):
             raise Refused("not tracked")
+        return member, bot
+
+    def update_reading(self):
+        """A reading update (``reading.py``): adds to a view stored before."""
+        try:
+            fields = reading.update_fields(self.request.form)
+        except ValueError as error:
+            raise Malformed(str(error)) from None
+        context = aq_inner(self.context)
+        member, _bot = self.visitor(context, settings.read())
+        refused = reading.record_update(context, api.portal.get(), member, fields)
+        if refused:
+            raise Refused(refused)
+
+    def record(self, token_, view, url, referrer):
+        context = aq_inner(self.context)
+        config = settings.read()
+        member, bot = self.visitor(context, config)
         portal = api.portal.get()
         if not same_site(url, portal.absolute_url()):
             raise Refused(f"URL not of this site: {url[:200]!r}")

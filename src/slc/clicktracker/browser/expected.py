@@ -20,10 +20,13 @@ from Products.Five.browser import BrowserView
 from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 from slc.clicktracker import _
 from slc.clicktracker import readers
+from slc.clicktracker.browser import expected_rule
 from slc.clicktracker.browser.confirm import refresh_cached_pages
+from slc.clicktracker.browser.durations import Durations
 from slc.clicktracker.browser.localtimes import LocalTimes
 from slc.clicktracker.browser.reports import text_field
 from slc.clicktracker.browser.urls import tab_link
+from slc.clicktracker.readtime import rule
 from slc.clicktracker.sitezone import site_timezone
 from slc.clicktracker.sitezone import timezone_name
 from zExceptions import Unauthorized
@@ -114,6 +117,7 @@ class ExpectedReadersForm(BrowserView):
             ],
             "deadline": self.deadline_text(expectation.deadline),
             "confirm": expectation.confirm,
+            "rule": rule.describe(expectation.rule, Durations(self.request)),
         }
 
     def deadline_text(self, deadline):
@@ -130,13 +134,15 @@ class ExpectedReadersForm(BrowserView):
             return self.submitted
         own = self.own()
         if own is None:
-            return {"principals": "", "date": "", "time": "", "confirm": False}
+            values = {"principals": "", "date": "", "time": "", "confirm": False}
+            return values | expected_rule.field_values(rule.DEFAULT)
         principals = SEPARATOR.join(principal_info(p)[0] for p in own.principals)
         values = {
             "principals": principals,
             "date": "",
             "time": "",
             "confirm": own.confirm,
+            **expected_rule.field_values(own.rule),
         }
         if own.deadline is not None:
             local = own.deadline.astimezone(site_timezone())
@@ -205,6 +211,12 @@ class ExpectedReadersForm(BrowserView):
             "time": text_field(form.get("readers_time")),
             "confirm": self.confirm_sent(),
         }
+        own = self.own()
+        sent_rule = expected_rule.sent_values(form, own)
+        self.submitted.update(sent_rule)
+        read_rule, problem = expected_rule.parse(sent_rule)
+        if problem is not None:
+            self.errors["rule"] = problem
         principals = parse_principals(self.submitted["principals"])
         if not principals:
             self.errors["principals"] = _("Name at least one user or group.")
@@ -217,6 +229,7 @@ class ExpectedReadersForm(BrowserView):
                 principals,
                 deadline=deadline,
                 confirm=self.submitted["confirm"],
+                read_rule=read_rule,
             )
         except ValueError as exc:
             # Unknown ids, too many readers: their own words; else the text.

@@ -4,11 +4,11 @@ member has read a document, totals, and who is "ready" (has read them all);
 and the same grid as CSV.
 
 Columns come from the catalog (only a document with expected readers of
-its own is woken, for its deadline: the catalog's index of them says
-which). The storage answers twice: ``reader_totals`` gives every member
-who read something and the totals (those who read without being expected
-are rows too and count in the column totals), then ``read_status`` the
-first reads of the members on the page shown (all of them for the CSV).
+its own is woken, for its deadline and rule). The storage answers twice:
+``reader_totals`` gives every member who read something and the totals
+(those not expected are rows too), then ``read_status`` the reads of the
+members on the page shown (all of them for the CSV), each document under
+its own rule of what counts as read.
 """
 
 from html import escape
@@ -23,6 +23,7 @@ from slc.clicktracker.browser import matrix_csv
 from slc.clicktracker.browser.reports import BATCH_SIZE
 from slc.clicktracker.browser.reports import TabPart
 from slc.clicktracker.interfaces import IContentIsTracked
+from slc.clicktracker.readtime import rule
 from slc.clicktracker.storage.utility import read_status_storage
 from slc.clicktracker.tokens import ANONYMOUS
 from urllib.parse import parse_qsl
@@ -35,8 +36,7 @@ from zope.i18n import translate
 START_FIELD = "matrix_start"
 MARKS = {readers.READ: "✓", readers.LATE: "✓!"}
 BADGES = {readers.READ: "text-bg-success", readers.LATE: "text-bg-warning"}
-# Translated once per page, then the time put in: a page has up to 50 × 100
-# cells, too many for a translation (or a template expression) each.
+# Translated once per page, then the time put in: up to 50 × 100 cells.
 TIME = "\x00"
 CELL_TEXTS = {
     readers.READ: _("msg_matrix_read", default="Read: ${time}", mapping={"time": TIME}),
@@ -44,8 +44,8 @@ CELL_TEXTS = {
         "msg_matrix_read_late", default="Read late: ${time}", mapping={"time": TIME}
     ),
 }
-# The tooltip for the eye, the same words for screen readers (a title
-# alone is not read out everywhere); the tick itself is hidden from them.
+# The tooltip, the same words for screen readers (a title alone is not
+# read out everywhere); the tick itself is hidden from them.
 CELL = (
     '<td title="{text}"><span class="badge {badge}" aria-hidden="true">{mark}'
     '</span><span class="visually-hidden">{text}</span></td>'
@@ -72,8 +72,7 @@ class FolderMatrix(TabPart):
 
     @staticmethod
     def applies(context):
-        """Whether ``context`` has a matrix: folders (a document has the
-        readers report instead)."""
+        """Folders have a matrix (a document has the readers report)."""
         return IFolderish.providedBy(context)
 
     def update(self):
@@ -95,7 +94,7 @@ class FolderMatrix(TabPart):
 
     def _columns(self):
         """The tracked documents directly in the folder, in folder order:
-        ``{path, title, url, deadline}`` each."""
+        ``{path, title, url, deadline, rule}`` each."""
         query = {
             "path": {"query": "/".join(self.context.getPhysicalPath()), "depth": 1},
             "is_folderish": False,
@@ -105,24 +104,25 @@ class FolderMatrix(TabPart):
             # Below an untracked folder only what is tracked itself counts;
             # the catalog knows it (tracking.enable reindexes object_provides).
             query["object_provides"] = IContentIsTracked.__identifier__
-        inherited = self.expectation.deadline if self.expectation else None
+        inherited = self.expectation or readers.Expectation((), None, False)
         catalog = api.portal.get_tool("portal_catalog")
         has_own = self._has_own_expectation(catalog)
         columns = []
         for brain in catalog(**query):
-            deadline = inherited
+            found = inherited
             if has_own(brain):
-                # Woken for its own deadline (not in the catalog), from the
-                # folder: cheaper than getObject's traversal from the root.
+                # Woken for its own deadline and rule (not in the catalog),
+                # from the folder: cheaper than getObject's traversal.
                 doc = self.context.get(brain.getId)
                 own = readers.own_expectation(doc) if doc is not None else None
-                deadline = own.deadline if own is not None else inherited
+                found = own or inherited
             columns.append(
                 {
                     "path": brain.getPath(),
                     "title": brain.Title or brain.getId,
                     "url": brain.getURL() + "/@@tracking",
-                    "deadline": deadline,
+                    "deadline": found.deadline,
+                    "rule": found.rule,
                 }
             )
         return columns
@@ -142,7 +142,9 @@ class FolderMatrix(TabPart):
         shown (``fill``): 50 members' cells, not every reader's."""
         paths = [column["path"] for column in self.columns]
         # Anonymous visitors are not a member who could be "ready".
-        totals = self.storage.reader_totals(paths, exclude=[ANONYMOUS])
+        totals = self.storage.reader_totals(
+            paths, exclude=[ANONYMOUS], rules=self.rules()
+        )
         expected = set()
         if self.expectation is not None:
             expected = set(readers.expected_members(self.expectation.principals))
@@ -181,9 +183,12 @@ class FolderMatrix(TabPart):
         found = {row["member"]: {} for row in missing}
 
         def load():
-            for status in self.storage.read_status(paths, members=list(found)):
-                if status.path in index:
-                    found[status.member][index[status.path]] = status.first_read
+            rows = self.storage.read_status(
+                paths, members=list(found), rules=self.rules()
+            )
+            for status in rows:
+                if status.path in index and status.read_at is not None:
+                    found[status.member][index[status.path]] = status.read_at
 
         self.read(load, None)
         for row in missing:
@@ -254,6 +259,17 @@ class FolderMatrix(TabPart):
             shown.append(dict(row, cells="".join(cells), others_start=others_start))
         return shown
 
+    def rules(self):  # {path: storage terms} of each document's rule
+        return {c["path"]: rule.terms(c["rule"]) for c in self.columns}
+
+    def rule_text(self):
+        """Which rule says what "read" is: one for all documents, or each
+        its own (as their readers reports say)."""
+        found = {column["rule"] for column in self.columns}
+        if len(found) == 1:
+            return rule.describe(found.pop(), self.durations)
+        return _("Each document counts as read by the rule of its expected readers.")
+
     def column_title(self, column):
         """The header's tooltip: the document's deadline, if it has one."""
         if column["deadline"] is None:
@@ -270,8 +286,7 @@ class FolderMatrix(TabPart):
     # -- links and the download ----------------------------------------------------
 
     def csv_url(self):
-        """``@@tracking`` with this request's query (the other reports'
-        fields), as the matrix's CSV download."""
+        """``@@tracking`` with this request's query, as the CSV download."""
         query = dict(parse_qsl(self.request.get("QUERY_STRING", "")))
         query.pop(START_FIELD, None)
         query["format"] = "matrix-csv"

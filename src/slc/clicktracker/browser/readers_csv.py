@@ -14,9 +14,10 @@ import re
 STATUS_TEXTS = {"read": "Read", "late": "Read late", "unread": "Not read"}
 
 
-def header(tz, confirmed=False):
+def header(tz, confirmed=False, reading=False):
     """The first row; ``confirmed``: with the column of confirmations (where
-    the item asks for them), as the table has it, before the views."""
+    the item asks for them), as the table has it, before the views;
+    ``reading``: with reading time and end, after them."""
     names = [
         "Name",
         "User ID",
@@ -28,7 +29,10 @@ def header(tz, confirmed=False):
     ]
     if confirmed:
         names.append(f"Confirmed ({tz})")
-    return [*names, "Views"]
+    names.append("Views")
+    if reading:
+        names += ["Reading time (seconds)", "Read to the end"]
+    return names
 
 
 def cells(view, row, expected):
@@ -44,7 +48,12 @@ def cells(view, row, expected):
     ]
     if view.shows_confirmed:
         found.append(view.iso_time(row.get("confirmed")))
-    return [*found, row["views"]]
+    found.append(row["views"])
+    if view.measures_reading:
+        end = row["reached_end"]
+        found += ["" if row["seconds"] is None else row["seconds"]]
+        found += ["" if end is None else ("yes" if end else "no")]
+    return found
 
 
 def filename(view):
@@ -57,5 +66,9 @@ def download(view):
     """The body of the download of ``view`` (an updated ``ReadersReport``)."""
     rows = [cells(view, row, True) for row in view.filtered]
     rows += [cells(view, row, False) for row in view.others]
-    first = header(view.timezone_name(), confirmed=view.shows_confirmed)
+    first = header(
+        view.timezone_name(),
+        confirmed=view.shows_confirmed,
+        reading=view.measures_reading,
+    )
     return csv_download(view.request.response, filename(view), first, rows)

@@ -20,29 +20,34 @@ from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 from slc.clicktracker import _
 from slc.clicktracker import readers
 from slc.clicktracker.browser import readers_csv
+from slc.clicktracker.browser.readers_links import ReadersLinks
 from slc.clicktracker.browser.readers_texts import COLUMN_LABELS
 from slc.clicktracker.browser.readers_texts import CONFIRM_FILTERS
 from slc.clicktracker.browser.readers_texts import STATUSES
 from slc.clicktracker.browser.readers_texts import ReadersTexts
+from slc.clicktracker.browser.readingfilter import ReadingFilter
 from slc.clicktracker.browser.reports import BATCH_SIZE
 from slc.clicktracker.browser.reports import TabPart
+from slc.clicktracker.readtime import rule
 from slc.clicktracker.storage.utility import confirmation_storage
 from slc.clicktracker.storage.utility import read_status_storage
+from slc.clicktracker.storage.utility import reading_time_storage
 from slc.clicktracker.tokens import ANONYMOUS
-from urllib.parse import parse_qsl
-from urllib.parse import urlencode
 
 
-COLUMNS = tuple(COLUMN_LABELS)
+# Reading time and end: where the storage measures them, after the views.
+READING = ("seconds", "reached_end")
+COLUMNS = tuple(column for column in COLUMN_LABELS if column not in READING)
 DEFAULT_SORT = "status"
 TIMES = ("first_read", "last_read", "confirmed")
 # Readers who were not expected: only so many on the page, all in the CSV.
 OTHERS_SHOWN = BATCH_SIZE
 # The report's own form fields: the access log on the same page has others.
 FIELDS = ("readers_sort", "readers_order", "readers_status", "readers_start")
+FIELDS += ("readers_min", "readers_end")
 
 
-class ReadersReport(ReadersTexts, TabPart):
+class ReadersReport(ReadersTexts, ReadersLinks, TabPart):
     """The report's part of ``@@tracking`` (rendered by it, not a page)."""
 
     what = "the readers report"
@@ -52,6 +57,7 @@ class ReadersReport(ReadersTexts, TabPart):
     storage = None
     confirm_storage = None
     confirmed_count = 0
+    measures_reading = False
 
     def unreachable(self, reason):
         return _(
@@ -77,6 +83,10 @@ class ReadersReport(ReadersTexts, TabPart):
         self.updated = True
         self.expectation = readers.expectation(self.context)
         self.storage = read_status_storage()
+        self.measures_reading = reading_time_storage() is not None
+        self.reading_filter = ReadingFilter(self.request.form, "readers")
+        if self.reading_filter.error and self.measures_reading:
+            self.messages.append(("warning", self.reading_filter.error))
         if self.asks_confirm:
             self.confirm_storage = confirmation_storage()
         form = self.request.form
@@ -107,13 +117,25 @@ class ReadersReport(ReadersTexts, TabPart):
         return self.asks_confirm and self.confirm_storage is not None
 
     def columns(self):
+        columns = COLUMNS
         if self.shows_confirmed:
-            return COLUMNS[:-1] + ("confirmed",) + COLUMNS[-1:]
-        return COLUMNS
+            columns = columns[:-1] + ("confirmed",) + columns[-1:]
+        if self.measures_reading:
+            columns += READING
+        return columns
+
+    @property
+    def rule(self):
+        """The rule in force: when a document counts as read."""
+        return self.expectation.rule if self.expectation else rule.DEFAULT
 
     def _load(self):
         expected = readers.expected_members(self.expectation.principals)
-        found = {row.member: row for row in self.storage.read_status([self.path])}
+        rules = {self.path: rule.terms(self.rule)}
+        found = {
+            row.member: row
+            for row in self.storage.read_status([self.path], rules=rules)
+        }
         confirmed = {}
         if self.shows_confirmed:
             confirmed = {
@@ -141,7 +163,7 @@ class ReadersReport(ReadersTexts, TabPart):
         self.others = self.sorted(others)
 
     def _row(self, member, status, deadline, names, via=None, groups=None):
-        first = status.first_read if status is not None else None
+        first = status.read_at if status is not None else None
         fullname = names.get(member, "")
         if member == ANONYMOUS:
             fullname = self.translate(_("Anonymous visitors"))
@@ -152,6 +174,8 @@ class ReadersReport(ReadersTexts, TabPart):
             "first_read": first,
             "last_read": status.last_read if status is not None else None,
             "views": status.views if status is not None else 0,
+            "seconds": status.seconds if status is not None else None,
+            "reached_end": status.reached_end if status is not None else None,
             "via": via,
             "via_title": None,
         }
@@ -181,17 +205,23 @@ class ReadersReport(ReadersTexts, TabPart):
             "fullname": by_name,
             "member": lambda r: r["member"],
             "views": lambda r: (r["views"], by_name(r)),
+            "seconds": lambda r: (r["seconds"] or -1, by_name(r)),
+            "reached_end": lambda r: (r["reached_end"] or False, by_name(r)),
         }
         return sorted(rows, key=keys[column], reverse=self.reverse)
 
     @property
     def filtered(self):
+        rows = self.rows
+        if self.measures_reading and self.reading_filter.active:
+            match = self.reading_filter.matches
+            rows = [row for row in rows if match(row["seconds"], row["reached_end"])]
         if self.status_filter is None:
-            return self.rows
+            return rows
         if self.status_filter in CONFIRM_FILTERS:
             want = self.status_filter == "confirmed"
-            return [row for row in self.rows if (row["confirmed"] is not None) == want]
-        return [row for row in self.rows if row["status"] == self.status_filter]
+            return [row for row in rows if (row["confirmed"] is not None) == want]
+        return [row for row in rows if row["status"] == self.status_filter]
 
     def batch(self):
         try:
@@ -229,37 +259,6 @@ class ReadersReport(ReadersTexts, TabPart):
     def deadline_passed(self):
         deadline = self.expectation.deadline if self.expectation else None
         return deadline is not None and deadline <= datetime.now(UTC)
-
-    # -- links that keep the page's other fields --------------------------------
-
-    def page_url(self, **changes):
-        """``@@tracking`` with the query of this request, ``changes`` made
-        (the access log's fields stay, a page of the rows starts again)."""
-        query = dict(parse_qsl(self.request.get("QUERY_STRING", "")))
-        query.pop("format", None)
-        query.pop("readers_start", None)
-        query.update(changes)
-        query = urlencode({k: v for k, v in query.items() if v not in ("", None)})
-        url = f"{self.context.absolute_url()}/@@tracking"
-        return f"{url}?{query}#tracking-readers" if query else f"{url}#tracking-readers"
-
-    def sort_url(self, column):
-        """The column header's link: sort by it, or flip the current order."""
-        flip = column == self.sort_on and not self.reverse
-        order = "descending" if flip else ""
-        return self.page_url(readers_sort=column, readers_order=order)
-
-    def filter_url(self, status):
-        return self.page_url(readers_status=status or "")
-
-    def csv_url(self):
-        return self.page_url(format="readers-csv").split("#")[0]
-
-    def remind_url(self):
-        """The reminder's confirmation step, where someone has not read it."""
-        if not self.counts["unread"]:
-            return None
-        return f"{self.context.absolute_url()}/@@clicktracker-remind"
 
     def downloadable(self):
         return self.expectation is not None and self.storage is not None

@@ -5,6 +5,7 @@ of ``ReadersReport``)."""
 from datetime import UTC
 from datetime import datetime
 from slc.clicktracker import _
+from slc.clicktracker.readtime import rule
 from zope.i18n import translate
 
 
@@ -20,6 +21,8 @@ COLUMN_LABELS = {
     "first_read": _("First read"),
     "last_read": _("Last read"),
     "views": _("Views"),
+    "seconds": _("Reading time"),
+    "reached_end": _("To the end"),
 }
 STATUS_LABELS = {
     "unread": _("Not read"),
@@ -67,6 +70,10 @@ class ReadersTexts:
             default="${read} of ${total} expected readers have read this (${percent}%)",
             mapping=mapping,
         )
+
+    def rule_text(self):
+        """Which rule says what "read" is, in words."""
+        return rule.describe(self.rule, self.durations)
 
     def progress_label(self):
         """The bar in words, for screen readers."""
@@ -176,6 +183,7 @@ class ReadersTexts:
                     confirmed_day=confirmed_day,
                     confirmed_time=confirmed_time,
                     views=f"{row['views']:,}",
+                    reading=self.durations(row.get("seconds")),
                 )
             )
         return shown

@@ -12,8 +12,10 @@ from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 from slc.clicktracker import _
 from slc.clicktracker import readers
 from slc.clicktracker import readinglist
+from slc.clicktracker.browser.durations import Durations
 from slc.clicktracker.browser.localtimes import LocalTimes
 from slc.clicktracker.interfaces import IContentIsIgnored
+from slc.clicktracker.readtime import rule
 from slc.clicktracker.sitezone import site_timezone
 from zExceptions import Unauthorized
 from zope.interface import alsoProvides
@@ -35,6 +37,7 @@ class EntryTexts:
     def __init__(self, request):
         self.tz = site_timezone()
         self.times = LocalTimes(request)
+        self.durations = Durations(request)
 
     def timezone_name(self):
         return getattr(self.tz, "key", None) or str(self.tz)
@@ -83,6 +86,10 @@ class EntryTexts:
             "first_time": first_time,
             "confirmed": self.time(entry.confirmed) if entry.confirmed else "",
             "please_confirm": bool(asks and entry.confirmed is None),
+            # Said where it is not the default: what "read" asks of me.
+            "rule": None
+            if item.rule == rule.DEFAULT
+            else rule.describe(item.rule, self.durations),
         }
 
 

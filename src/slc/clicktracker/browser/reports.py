@@ -15,6 +15,7 @@ from plone import api
 from Products.Five.browser import BrowserView
 from slc.clicktracker import _
 from slc.clicktracker.browser import names
+from slc.clicktracker.browser.durations import Durations
 from slc.clicktracker.browser.localtimes import LocalTimes
 from slc.clicktracker.interfaces import IContentIsIgnored
 from slc.clicktracker.interfaces import StorageError
@@ -77,6 +78,7 @@ class ReportView(BrowserView):
         self.messages = []  # (kind, text): "error", "warning", "info"
         self.failed = False
         self.tz = site_timezone()
+        self.durations = Durations(self.request)
 
     def fail(self, message):
         self.failed = True

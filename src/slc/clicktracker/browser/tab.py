@@ -11,6 +11,7 @@ from slc.clicktracker import _
 from slc.clicktracker import readers
 from slc.clicktracker import tracking
 from slc.clicktracker.browser.accesslog import AccessLogView
+from slc.clicktracker.browser.chart import ViewsChart
 from slc.clicktracker.browser.expected import ExpectedReadersForm
 from slc.clicktracker.browser.matrix import FolderMatrix
 from slc.clicktracker.browser.readers_report import ReadersReport
@@ -50,6 +51,11 @@ class TrackingView(AccessLogView):
         self.matrix = FolderMatrix(
             self.context, self.request, can_view=self.can_view_readers
         )
+        self.chart = ViewsChart(
+            self.context,
+            self.request,
+            can_view=self.can_view_log or self.can_view_readers,
+        )
         form = self.request.form
         posted = self.request.get("REQUEST_METHOD") == "POST"
         if posted and "tracking_action" in form:
@@ -87,6 +93,13 @@ class TrackingView(AccessLogView):
     def show_matrix(self):
         """The members × documents matrix, on folders."""
         return self.can_view_readers and FolderMatrix.applies(self.context)
+
+    def show_chart(self):
+        """Views over time, for those who may see a report."""
+        return self.chart.applies()
+
+    def chart_html(self):
+        return self.chart.html()
 
     def matrix_html(self):
         return self.matrix.html()

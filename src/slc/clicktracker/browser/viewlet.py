@@ -25,10 +25,11 @@ from slc.clicktracker.tracking import tracked_member
 import hashlib
 
 
-SCRIPT = Path(__file__).parent / "static" / "clicktracker.js"
+# The minified copy of static/clicktracker.js (scripts/minify.py).
+SCRIPT = Path(__file__).parent / "static" / "clicktracker.min.js"
 # Changes with the file, so caches never serve an old script for a new one.
 SCRIPT_VERSION = hashlib.sha256(SCRIPT.read_bytes()).hexdigest()[:12]
-SCRIPT_PATH = f"++resource++slc.clicktracker/clicktracker.js?v={SCRIPT_VERSION}"
+SCRIPT_PATH = f"++resource++slc.clicktracker/clicktracker.min.js?v={SCRIPT_VERSION}"
 CALLBACK = "@@clicktracker-callback"
 
 

@@ -7,6 +7,7 @@ from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 from Products.statusmessages.interfaces import IStatusMessage
 from slc.clicktracker import _
 from slc.clicktracker.interfaces import StorageError
+from slc.clicktracker.readtime.settings import IReadingTimeSettings
 from slc.clicktracker.reminders.settings import IReminderSettings
 from slc.clicktracker.settings import PREFIX
 from slc.clicktracker.settings import IClickTrackerSettings
@@ -24,9 +25,9 @@ from z3c.form.interfaces import WidgetActionExecutionError
 from zope.interface import Invalid
 
 
-class IControlPanel(IClickTrackerSettings, IReminderSettings):
-    """What the control panel edits: the records of both schemas (one
-    prefix); the reminder settings in a fieldset of their own."""
+class IControlPanel(IClickTrackerSettings, IReminderSettings, IReadingTimeSettings):
+    """What the control panel edits: the records of these schemas (one
+    prefix); reminders and reading time in fieldsets of their own."""
 
 
 class ClickTrackerSettingsForm(RegistryEditForm):

@@ -20,6 +20,7 @@ from datetime import timedelta
 from plone import api
 from slc.clicktracker import _
 from slc.clicktracker import readers
+from slc.clicktracker.readtime import rule
 from slc.clicktracker.reminders import settings
 from slc.clicktracker.sitezone import site_timezone
 from slc.clicktracker.sitezone import timezone_name
@@ -80,7 +81,9 @@ def plan(context, when=None, configured=None):
     when = when or datetime.now(UTC)
     path = _path(context)
     expected = readers.expected_members(found.principals)
-    read = {row.member for row in status.read_status([path], members=list(expected))}
+    rules = {path: rule.terms(found.rule)}
+    rows = status.read_status([path], members=list(expected), rules=rules)
+    read = {row.member for row in rows if row.read_at is not None}
     unread = sorted(set(expected) - read)
     since = when - timedelta(days=configured.interval_days)
     recent = {

@@ -17,13 +17,17 @@ there, counted up to a cap, times the rows per document of the statistics):
 
 Every page runs in one read-only transaction with its own statement time
 limit; a page that hits it raises ``LogTooSlow`` too, never hangs.
+
+The reading filters (``min_seconds``, ``reached_end``) keep every choice
+above: they change which rows pass, not how they are read. A page read in
+index order at a large prefix then reads on until enough rows pass (a
+selective filter may so run into the time limit: ``LogTooSlow``), and its
+estimated total is the prefix's rows times the share of running totals
+that pass (``matching``).
 """
 
 from slc.clicktracker.interfaces import LogTooSlow
 from slc.clicktracker.storage import logqueries as q
-from slc.clicktracker.storage.hits import clean_member
-from slc.clicktracker.storage.hits import clean_path
-from slc.clicktracker.storage.hits import clean_when
 from slc.clicktracker.storage.rows import AccessRow
 from slc.clicktracker.storage.rows import LogPage
 import psycopg2.errors
@@ -47,50 +51,12 @@ class Limits:
         self.work_mem = storage.log_work_mem
 
 
-def make_spec(prefix, per, sort_on, reverse, since, until, member, document):
-    """A checked ``LogSpec``.
-
-    :raises ValueError: for anything IAccessLogStorage refuses.
-    """
-    if per not in q.PER:
-        raise ValueError(f"per must be one of {q.PER}, got {per!r}")
-    if sort_on not in q.SORTS:
-        raise ValueError(f"cannot sort on {sort_on!r}; use one of {q.SORTS}")
-    if sort_on == "url" and per != "url":
-        raise ValueError("sorting on url needs per='url'")
-    if isinstance(prefix, (tuple, list)) or (prefix or "").strip("/"):
-        prefix = clean_path(prefix, "prefix")
-    else:
-        prefix = "/"
-    if document is not None and (
-        isinstance(document, bool) or not isinstance(document, int)
-    ):
-        raise ValueError(f"document must be an int, got {document!r}")
-    return q.LogSpec(
-        prefix=prefix,
-        per=per,
-        sort_on=sort_on,
-        reverse=bool(reverse),
-        since=clean_when(since, "since"),
-        until=clean_when(until, "until"),
-        member=clean_member(member) if member is not None else None,
-        document=document,
-    )
-
-
-def check_page(offset, limit):
-    """:raises ValueError: unless 0 <= offset and 1 <= limit, both ints."""
-    for name, value, least in (("offset", offset, 0), ("limit", limit, 1)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < least:
-            raise ValueError(f"{name} must be an int >= {least}, got {value!r}")
-
-
-def windowed(spec):
-    return spec.since is not None or spec.until is not None
-
-
 def estimate(cur, spec):
-    """Rows under ``spec``'s prefix (and window), estimated; 0 if unknown."""
+    """Rows under ``spec``'s prefix (and window), estimated; 0 if unknown.
+
+    The rows a page may have to read: the reading filters leave fewer to
+    show, not fewer to read (see ``matching``).
+    """
     params = dict(q.params(spec), cap=DOCUMENT_CAP)
     cur.execute(q.SIZE, params)
     documents, all_documents, access = cur.fetchone()
@@ -98,10 +64,25 @@ def estimate(cur, spec):
         documents = max(documents, _planned(cur, q.estimate_documents_query(), params))
     if not all_documents or all_documents < 0:
         return 0  # never analysed: a new (hence small) database
-    if windowed(spec):
+    if q.windowed(spec):
         hits = _planned(cur, q.estimate_window_query(spec), params)
         return int(hits * min(documents / all_documents, 1.0))
     return int(max(access, 0) * documents / all_documents)
+
+
+def matching(cur, spec, size):
+    """Of the ``size`` rows estimated, how many pass the reading filters:
+    ``size`` times the share of all running totals that pass them, by the
+    planner's statistics (two look-ups, no rows read). ``size`` itself
+    without filters."""
+    if not q.filtered(spec) or not size:
+        return size
+    cur.execute(q.ACCESS_ROWS)
+    (access,) = cur.fetchone()
+    if not access or access <= 0:
+        return size
+    passing = _planned(cur, q.estimate_reading_query(spec), q.params(spec))
+    return int(size * min(passing / access, 1.0))
 
 
 def _planned(cur, explain, params):
@@ -127,12 +108,12 @@ def choose(spec, size, limits, exporting=False, recent=True):
     """
     small = size <= limits.small_rows
     newest_first = spec.sort_on == "lastaccess" and spec.reverse
-    plain = not (windowed(spec) or spec.member or spec.document is not None)
+    plain = not (q.windowed(spec) or spec.member or spec.document is not None)
     if recent and newest_first and plain and not small and not exporting:
         return q.recent_query, False, False
     if spec.document is not None or small:
         shape, exact = q.documents_query, True
-    elif windowed(spec):
+    elif q.windowed(spec):
         shape, exact = q.window_query, True
     elif spec.member is not None:
         shape, exact = q.members_query, True
@@ -144,7 +125,7 @@ def choose(spec, size, limits, exporting=False, recent=True):
         shape, exact = q.ranked_query, False
     else:
         shape, exact = q.documents_query, True
-    if windowed(spec) and shape is q.documents_query:
+    if q.windowed(spec) and shape is q.documents_query:
         shape = q.window_query
     everything = exact and not small and spec.document is None
     if everything and size > limits.max_sort_rows and not exporting:
@@ -156,7 +137,7 @@ def members(cur, spec, shape, small, exporting=False):
     """The members a sort by full name ranks: those under the prefix, or
     every member where finding those would read every row."""
     everybody = shape is q.ranked_query or (
-        exporting and not small and not windowed(spec) and spec.member is None
+        exporting and not small and not q.windowed(spec) and spec.member is None
     )
     if not everybody:
         cur.execute(q.distinct_members_query(spec), q.params(spec))
@@ -227,7 +208,7 @@ def read_page(cur, spec, offset, limit, limits, own_connection=False):
         if shape is not q.recent_query:
             cur.execute(shape(spec, total=exact), params)
             found = cur.fetchall()
-        rows = [AccessRow(*row[:10]) for row in found]
+        rows = [AccessRow(*row[:12]) for row in found]
         if exact:
             total = found[0][-1] if found else None
             if total is None:
@@ -238,7 +219,8 @@ def read_page(cur, spec, offset, limit, limits, own_connection=False):
             total, exact = offset + len(rows), True
         else:
             # An estimate, but never fewer than the rows seen so far.
-            total = max(size, offset + len(rows) + (len(rows) == limit))
+            shown = matching(cur, spec, size)
+            total = max(shown, offset + len(rows) + (len(rows) == limit))
     except psycopg2.errors.QueryCanceled:
         cur.execute("ROLLBACK")
         return too_slow(size)
@@ -290,7 +272,7 @@ def iterate(connect, spec, fullnames, batch_size, limits, storage_error):
             cur.itersize = batch_size
             cur.execute(shape(spec, limit=False), q.params(spec))
             for row in cur:
-                yield AccessRow(*row[:10])
+                yield AccessRow(*row[:12])
         conn.rollback()  # read only: nothing to keep
     except psycopg2.Error as error:
         raise storage_error("reading the access log failed", error) from error

@@ -2,9 +2,18 @@
 
 ``queries.py`` keeps the statements of everything else; these are built
 from a ``LogSpec`` because one page can be asked for in many ways (two
-groupings, seven sorts, filters, a time window) and each needs the shape
+groupings, eight sorts, filters, a time window) and each needs the shape
 that lets PostgreSQL stop after one page. ``logpages.py`` picks the shape;
 docs/storage.rst ("The paged access log") has the measurements.
+
+The reading filters (``min_seconds``, ``reached_end``) are tests on what a
+row sums (HAVING where the shape groups, WHERE where it does not), so every
+shape reads in the same order with them as without them; only more rows
+may pass before LIMIT stops it. A page per document that neither
+filters nor sorts by reading time is today's SQL, its rows' reading time
+looked up after LIMIT (``later``): two more aggregates over every row of a
+small prefix cost a tenth more than the page itself, fifty index look-ups
+next to nothing.
 
 Every shape returns the columns of ``rows.AccessRow`` in that order, then
 (``total=True``) the number of rows before LIMIT.
@@ -17,13 +26,23 @@ from collections import namedtuple
 
 
 PER = ("document", "url")
-SORTS = ("member", "fullname", "document", "url", "count", "firstaccess", "lastaccess")
+SORTS = (
+    "member",
+    "fullname",
+    "document",
+    "url",
+    "count",
+    "seconds",
+    "firstaccess",
+    "lastaccess",
+)
 
 # What a page is of; built and checked by logpages.make_spec().
 LogSpec = namedtuple(
     "LogSpec",
-    "prefix per sort_on reverse since until member document ranks",
-    defaults=(None,),
+    "prefix per sort_on reverse since until member document min_seconds reached_end"
+    " ranks",
+    defaults=(None, None, None),
 )
 
 # The leading sort keys; every order ends with the tie-breakers below, so it
@@ -34,12 +53,15 @@ LEADING = {
     "document": ("title", "path", "document_id"),
     "url": ("url",),
     "count": ("count",),
+    # Unknown reading time (NULL) last in both directions: see order_by.
+    "seconds": ("seconds",),
     "firstaccess": ("firstaccess",),
     "lastaccess": ("lastaccess",),
 }
 
 COLUMNS = (
-    "member, count, firstaccess, lastaccess, document_id, path, uid, title, url, urls"
+    "member, count, firstaccess, lastaccess, document_id, path, uid, title, url, urls,"
+    " seconds, reached_end"
 )
 
 DOCUMENTS = "clicktracker.documents d"
@@ -68,6 +90,7 @@ def params(spec, limit=None, offset=0):
         "member": spec.member,
         "document": spec.document,
         "members": list(spec.ranks or ()),
+        "min_seconds": spec.min_seconds,
         "limit": limit,
         "offset": offset,
     }
@@ -81,7 +104,11 @@ def order_by(spec):
         if key not in keys:
             keys.append(key)
     direction = " DESC" if spec.reverse else ""
-    return ", ".join(key + direction for key in keys)
+    # NULLS LAST: rows whose reading time is unknown come after the known
+    # ones, read longest or shortest first alike (the order stays total).
+    return ", ".join(
+        key + direction + (" NULLS LAST" if key == "seconds" else "") for key in keys
+    )
 
 
 def _where_documents(spec):
@@ -91,6 +118,38 @@ def _where_documents(spec):
 
 def _member(alias, spec):
     return f" AND {alias}.member = %(member)s" if spec.member is not None else ""
+
+
+def windowed(spec):
+    """Whether ``spec`` asks for a time window."""
+    return spec.since is not None or spec.until is not None
+
+
+def filtered(spec):
+    """Whether ``spec`` asks for reading time or the end reached."""
+    return spec.min_seconds is not None or bool(spec.reached_end)
+
+
+def _reading(spec, seconds, reached_end, keyword):
+    """The reading filters on the expressions given, after ``keyword``
+    (" HAVING " for a grouped shape, " AND " otherwise); '' without them.
+    NULL (unknown) passes neither test."""
+    tests = []
+    if spec.min_seconds is not None:
+        tests.append(f"{seconds} >= %(min_seconds)s")
+    if spec.reached_end:
+        tests.append(reached_end)
+    return keyword + " AND ".join(tests) if tests else ""
+
+
+def _summed(spec):
+    """HAVING of the shapes that sum a member's rows of a document."""
+    return _reading(spec, "sum(a.seconds)", "bool_or(a.reached_end)", " HAVING ")
+
+
+def _plain(spec, alias="a"):
+    """The same tests on one row of the running totals (per URL)."""
+    return _reading(spec, f"{alias}.seconds", f"{alias}.reached_end", " AND ")
 
 
 def _window(spec):
@@ -121,6 +180,59 @@ def _tail(spec, limit, total=False, order=True):
     return over, tail
 
 
+def lazy(spec, limit):
+    """Whether a page's reading time is looked up for its rows only, after
+    LIMIT (``later``): for a page per document (per URL the figures are two
+    more columns of rows read anyway, nothing to sum) that neither filters
+    nor sorts by it, outside a time window (whose figures are the window's
+    hits'); never for the download, which would look up every row."""
+    return (
+        bool(limit)
+        and spec.per == "document"
+        and not (filtered(spec) or windowed(spec) or spec.sort_on == "seconds")
+    )
+
+
+def later(spec, page, total=False):
+    """``page`` (a shape's SQL without the reading columns, per document)
+    with its rows' reading time: per row one look-up of the access_key
+    index, then the page's order again (a join is not bound to keep it)."""
+    rank = ", p.rank" if spec.sort_on == "fullname" else ""
+    over = ", p.total" if total else ""
+    return (
+        "SELECT p.member, p.count, p.firstaccess, p.lastaccess, p.document_id,"  # noqa: S608
+        " p.path, p.uid, p.title, p.url, p.urls, x.seconds, x.reached_end"
+        f"{rank}{over} FROM ({page}) p CROSS JOIN LATERAL (SELECT"
+        " sum(a.seconds)::bigint AS seconds, bool_or(a.reached_end) AS reached_end"
+        " FROM clicktracker.access a WHERE a.document_id = p.document_id"
+        f" AND a.member = p.member) x ORDER BY {order_by(spec)}"
+    )
+
+
+def _totals(spec, where, reading=True):
+    """A document's rows of the running totals that ``where`` picks: one per
+    member (its addresses summed) or per URL, with the reading filters;
+    ``reading``: with the reading columns."""
+    if spec.per == "document":
+        columns = (
+            ", sum(a.seconds)::bigint AS seconds, bool_or(a.reached_end) AS reached_end"
+            if reading
+            else ""
+        )
+        return (
+            "SELECT a.member, NULL::text AS url, sum(a.count)::bigint AS count,"  # noqa: S608
+            " min(a.firstaccess) AS firstaccess, max(a.lastaccess) AS lastaccess,"
+            f" count(*)::int AS urls{columns} FROM clicktracker.access a"
+            f" WHERE {where} GROUP BY a.member{_summed(spec)}"
+        )
+    columns = ", a.seconds, a.reached_end" if reading else ""
+    return (
+        "SELECT a.member, a.url, a.count, a.firstaccess, a.lastaccess,"  # noqa: S608
+        f" 1 AS urls{columns} FROM clicktracker.access a"
+        f" WHERE {where}{_plain(spec)}"
+    )
+
+
 def documents_query(spec, limit=True, total=False, order=True):
     """Per document under the prefix, its rows from the running totals.
 
@@ -129,28 +241,18 @@ def documents_query(spec, limit=True, total=False, order=True):
     order from their index and each brings its own rows, so LIMIT stops
     after the first few documents.
     """
-    if spec.per == "document":
-        inner = (
-            "SELECT a.member, NULL::text AS url, sum(a.count)::bigint AS count,"  # noqa: S608
-            " min(a.firstaccess) AS firstaccess, max(a.lastaccess) AS lastaccess,"
-            " count(*)::int AS urls FROM clicktracker.access a"
-            f" WHERE a.document_id = d.id{_member('a', spec)} GROUP BY a.member"
-        )
-    else:
-        inner = (
-            "SELECT a.member, a.url, a.count, a.firstaccess, a.lastaccess,"  # noqa: S608
-            " 1 AS urls FROM clicktracker.access a"
-            f" WHERE a.document_id = d.id{_member('a', spec)}"
-        )
+    late = lazy(spec, limit)
+    inner = _totals(spec, f"a.document_id = d.id{_member('a', spec)}", not late)
     rank_column, rank_join = _ranks(spec, "r.member")
     over, tail = _tail(spec, limit, total, order)
-    return (
+    sql = (
         "SELECT r.member, r.count, r.firstaccess, r.lastaccess,"  # noqa: S608
         " d.id AS document_id, d.path, d.uid, d.title, r.url, r.urls"
-        f"{rank_column}{over}"
+        f"{'' if late else ', r.seconds, r.reached_end'}{rank_column}{over}"
         f" FROM {DOCUMENTS} CROSS JOIN LATERAL ({inner}) r{rank_join}"
         f" WHERE {_where_documents(spec)}{tail}"
     )
+    return later(spec, sql, total) if late else sql
 
 
 def members_query(spec, limit=True, total=False, order=True, of_rank=False):
@@ -161,6 +263,7 @@ def members_query(spec, limit=True, total=False, order=True, of_rank=False):
     ``of_rank``: only the rows of the member ``n.member`` of an outer query,
     unsorted (``ranked_query``).
     """
+    late = lazy(spec, limit)
     if spec.per == "document":
         select = (
             "a.member, sum(a.count)::bigint AS count,"
@@ -168,20 +271,26 @@ def members_query(spec, limit=True, total=False, order=True, of_rank=False):
             " d.id AS document_id, d.path, d.uid, d.title, NULL::text AS url,"
             " count(*)::int AS urls"
         )
-        group = " GROUP BY a.member, d.id"
+        reading = (
+            ", sum(a.seconds)::bigint AS seconds, bool_or(a.reached_end) AS reached_end"
+        )
+        group = " GROUP BY a.member, d.id" + _summed(spec)
     else:
         select = (
             "a.member, a.count, a.firstaccess, a.lastaccess, d.id AS document_id,"
             " d.path, d.uid, d.title, a.url, 1 AS urls"
         )
-        group = ""
+        reading = ", a.seconds, a.reached_end"
+        group = _plain(spec)
     outer = " AND a.member = n.member" if of_rank else ""
     over, tail = _tail(spec, limit and not of_rank, total, order and not of_rank)
-    return (
-        f"SELECT {select}{over} FROM clicktracker.access a"  # noqa: S608
-        f" JOIN {DOCUMENTS} ON d.id = a.document_id"
+    sql = (
+        f"SELECT {select}{'' if late else reading}{over}"  # noqa: S608
+        f" FROM clicktracker.access a JOIN {DOCUMENTS} ON d.id = a.document_id"
         f" WHERE {_where_documents(spec)}{_member('a', spec)}{outer}{group}{tail}"
     )
+    # Of a rank: the rows inside ranked_query, which adds the figures.
+    return later(spec, sql, total) if late and not of_rank else sql
 
 
 def ranked_query(spec, limit=True, total=False):
@@ -192,16 +301,19 @@ def ranked_query(spec, limit=True, total=False):
     index: the first page needs only the first few members. Never counts
     (``total`` is accepted for a uniform call).
     """
-    inner = members_query(spec, of_rank=True)
+    late = lazy(spec, limit)
+    inner = members_query(spec, limit=limit, of_rank=True)
     _over, tail = _tail(spec, limit)
-    return (
+    sql = (
         "SELECT r.member, r.count, r.firstaccess, r.lastaccess, r.document_id,"  # noqa: S608
-        " r.path, r.uid, r.title, r.url, r.urls, n.rank"
+        " r.path, r.uid, r.title, r.url, r.urls"
+        f"{'' if late else ', r.seconds, r.reached_end'}, n.rank"
         " FROM (SELECT u.member, u.rank FROM unnest(%(members)s::text[])"
         " WITH ORDINALITY AS u(member, rank)"
         f" ORDER BY u.rank{' DESC' if spec.reverse else ''}) n"
         f" CROSS JOIN LATERAL ({inner}) r{tail}"
     )
+    return later(spec, sql) if late else sql
 
 
 def window_query(spec, limit=True, total=False, order=True):
@@ -215,12 +327,17 @@ def window_query(spec, limit=True, total=False, order=True):
     urls = "count(DISTINCT h.url)::int" if spec.per == "document" else "1"
     rank_column, rank_join = _ranks(spec, "h.member")
     over, tail = _tail(spec, limit, total, order)
+    # The reading time of the window's clicks, as the views are theirs.
+    having = _reading(spec, "sum(h.seconds)", "bool_or(h.reached_end)", " HAVING ")
     return (
         "SELECT h.member, sum(1 + h.reloads)::bigint AS count,"  # noqa: S608
         " min(h.at) AS firstaccess, max(h.at) AS lastaccess, d.id AS document_id,"
-        f" d.path, d.uid, d.title, {url} AS url, {urls} AS urls{rank_column}{over}"
+        f" d.path, d.uid, d.title, {url} AS url, {urls} AS urls,"
+        " sum(h.seconds)::bigint AS seconds, bool_or(h.reached_end) AS reached_end"
+        f"{rank_column}{over}"
         f" FROM clicktracker.hits h JOIN {DOCUMENTS} ON d.id = h.document_id"
-        f"{rank_join} WHERE {_hits_where(spec)} GROUP BY {group}{rank_column}{tail}"
+        f"{rank_join} WHERE {_hits_where(spec)} GROUP BY {group}{rank_column}"
+        f"{having}{tail}"
     )
 
 
@@ -238,32 +355,24 @@ def recent_query(spec, limit=True, total=False):
     last hit) are all the rows that can qualify, and each brings its own
     totals. Never counts (``total`` is accepted for a uniform call).
     """
-    if spec.per == "document":
-        inner = (
-            "SELECT a.member, NULL::text AS url, sum(a.count)::bigint AS count,"  # noqa: S608
-            " min(a.firstaccess) AS firstaccess, max(a.lastaccess) AS lastaccess,"
-            " count(*)::int AS urls FROM clicktracker.access a"
-            " WHERE a.document_id = c.document_id AND a.member = c.member"
-            " GROUP BY a.member"
-        )
-    else:
-        inner = (
-            "SELECT a.member, a.url, a.count, a.firstaccess, a.lastaccess,"  # noqa: S608
-            " 1 AS urls FROM clicktracker.access a"
-            " WHERE a.document_id = c.document_id AND a.member = c.member"
-        )
+    late = lazy(spec, limit)
+    where = "a.document_id = c.document_id AND a.member = c.member"
+    inner = _totals(spec, where, not late)
     _over, tail = _tail(spec, limit)
-    return (
+    sql = (
         "SELECT r.member, r.count, r.firstaccess, r.lastaccess,"  # noqa: S608
         " d.id AS document_id, d.path, d.uid, d.title, r.url, r.urls"
-        " FROM (SELECT h.document_id, h.member FROM clicktracker.hits h"
-        " WHERE h.at >= %(recent)s UNION SELECT h.document_id, h.member"
+        f"{'' if late else ', r.seconds, r.reached_end'}"
+        " FROM (SELECT h.document_id, h.member"
+        " FROM clicktracker.hits h WHERE h.at >= %(recent)s"
+        " UNION SELECT h.document_id, h.member"
         " FROM clicktracker.hits h WHERE h.visit_id IN (SELECT v.id"
         " FROM clicktracker.visits v WHERE v.last_hit >= %(recent)s)) c"
         f" JOIN {DOCUMENTS} ON d.id = c.document_id"
         f" CROSS JOIN LATERAL ({inner}) r"
         f" WHERE {_where_documents(spec)} AND r.lastaccess >= %(recent)s{tail}"
     )
+    return later(spec, sql) if late else sql
 
 
 # How far back the raw hits reach (purged before that): recent_query can
@@ -328,6 +437,20 @@ SIZE = (
 def estimate_documents_query():
     """The planner's count of documents under the prefix (beyond the cap)."""
     return f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {DOCUMENTS} WHERE {IN_PREFIX}"  # noqa: S608
+
+
+def estimate_reading_query(spec):
+    """The planner's count of running totals, in the whole site, that pass
+    the reading filters (each row on its own: close enough for "about")."""
+    return (
+        "EXPLAIN (FORMAT JSON) SELECT 1 FROM clicktracker.access a"  # noqa: S608
+        f" WHERE true{_plain(spec)}"
+    )
+
+
+ACCESS_ROWS = (
+    "SELECT reltuples FROM pg_class WHERE oid = 'clicktracker.access'::regclass"
+)
 
 
 def estimate_window_query(spec):

@@ -26,6 +26,7 @@ from slc.clicktracker.interfaces import StorageError
 from slc.clicktracker.interfaces import StorageNotConfigured
 from slc.clicktracker.storage import dsn as dsns
 from slc.clicktracker.storage import logpages
+from slc.clicktracker.storage import logspec
 from slc.clicktracker.storage import purge
 from slc.clicktracker.storage import queries
 from slc.clicktracker.storage import schema
@@ -40,6 +41,7 @@ from slc.clicktracker.storage.pool import Busy
 from slc.clicktracker.storage.pool import Pool
 from slc.clicktracker.storage.pool import Unavailable
 from slc.clicktracker.storage.reading import ReadingRecords
+from slc.clicktracker.storage.readtime import ReadingTime
 from slc.clicktracker.storage.replay import Replayer
 from slc.clicktracker.storage.rows import ClickRow
 from slc.clicktracker.storage.rows import LogRow
@@ -47,6 +49,7 @@ from slc.clicktracker.storage.rows import VisitResult
 from slc.clicktracker.storage.rows import VisitRow
 from slc.clicktracker.storage.spool import DEFAULT_MAX_BYTES
 from slc.clicktracker.storage.spool import Spool
+from slc.clicktracker.storage.stats import Statistics
 from zope.interface import classImplements
 from zope.interface import implementer
 import logging
@@ -60,7 +63,7 @@ FAILURES = (psycopg2.Error, Unavailable)
 
 
 @implementer(IClickStorage, IClickStorageAdmin, IVisitStorage)
-class PostgresqlStorage(ReadingRecords):
+class PostgresqlStorage(ReadingRecords, ReadingTime, Statistics):
     """Hits in PostgreSQL; a SQLite spool keeps them while it is unavailable."""
 
     # Per purge batch; the purge has its own connection, outside the pool.
@@ -425,11 +428,22 @@ class PostgresqlStorage(ReadingRecords):
         member=None,
         document=None,
         fullnames=None,
+        min_seconds=None,
+        reached_end=None,
     ):
-        spec = logpages.make_spec(
-            prefix, per, sort_on, reverse, since, until, member, document
+        spec = logspec.make_spec(
+            prefix,
+            per,
+            sort_on,
+            reverse,
+            since,
+            until,
+            member,
+            document,
+            min_seconds,
+            reached_end,
         )
-        logpages.check_page(offset, limit)
+        logspec.check_page(offset, limit)
         if sort_on == "fullname" and fullnames is None:
             raise ValueError("sorting on fullname needs fullnames")
         self._require_dsn()
@@ -480,9 +494,20 @@ class PostgresqlStorage(ReadingRecords):
         document=None,
         fullnames=None,
         batch_size=2000,
+        min_seconds=None,
+        reached_end=None,
     ):
-        spec = logpages.make_spec(
-            prefix, per, sort_on, reverse, since, until, member, document
+        spec = logspec.make_spec(
+            prefix,
+            per,
+            sort_on,
+            reverse,
+            since,
+            until,
+            member,
+            document,
+            min_seconds,
+            reached_end,
         )
         if sort_on == "fullname" and fullnames is None:
             raise ValueError("sorting on fullname needs fullnames")

@@ -162,9 +162,11 @@ def read_status_query(paths, members=None):
     # access_key (document_id, member, ...) finds a document's rows, also
     # those of the members asked for.
     only = " AND a.member = ANY(%(members)s)" if members is not None else ""
+    # Counted as read when opened: read at the first view.
     sql = (
         "SELECT d.path, a.member, min(a.firstaccess), max(a.lastaccess), "  # noqa: S608
-        "sum(a.count)::bigint "
+        "sum(a.count)::bigint, sum(a.seconds)::bigint, bool_or(a.reached_end), "
+        "min(a.firstaccess) "
         "FROM clicktracker.documents d "
         "JOIN clicktracker.access a ON a.document_id = d.id "
         f"WHERE d.path = ANY(%(paths)s){only} "
@@ -181,8 +183,10 @@ VISIT_COLUMNS = (
 
 GET_VISIT = f"SELECT {VISIT_COLUMNS} FROM clicktracker.visits WHERE id = %s"  # noqa: S608
 
+# The columns of rows.ClickRow; the reading figures NULL (None) when unknown.
 CLICKSTREAM = (
-    "SELECT h.at, h.url, d.path, d.title, h.reloads "
+    "SELECT h.at, h.url, d.path, d.title, h.reloads, h.seconds, h.depth,"
+    " h.reached_end "
     "FROM clicktracker.hits h JOIN clicktracker.documents d ON d.id = h.document_id "
     "WHERE h.visit_id = %s ORDER BY h.at, h.id"
 )

@@ -22,6 +22,9 @@ from slc.clicktracker.storage.hits import clean_path
 from slc.clicktracker.storage.hits import clean_when
 from slc.clicktracker.storage.queries import clean_paths
 from slc.clicktracker.storage.queries import read_status_query
+from slc.clicktracker.storage.readrules import ruled_status_query
+from slc.clicktracker.storage.readrules import ruled_totals_query
+from slc.clicktracker.storage.readrules import split
 from slc.clicktracker.storage.rows import Confirmation
 from slc.clicktracker.storage.rows import ReaderTotals
 from slc.clicktracker.storage.rows import ReadStatus
@@ -94,6 +97,13 @@ def _reminders_query(paths, members):
     return _per_path("reminders", "sent", "max", paths, members)
 
 
+def _clean_rules(rules):
+    """``{cleaned path: terms}``; None stays None."""
+    if rules is None:
+        return None
+    return {clean_path(path): terms for path, terms in rules.items()}
+
+
 def _members(members):
     """Cleaned, sorted, distinct member ids; one str alone is one member."""
     if members is None:
@@ -112,29 +122,40 @@ class ReadingRecords:
 
     # -- IReadStatusStorage ------------------------------------------------------
 
-    def read_status(self, paths, members=None):
-        rows = self._per_path(
-            read_status_query, paths, members, "reading who read the documents"
-        )
-        return [ReadStatus(*row) for row in rows]
+    def read_status(self, paths, members=None, rules=None):
+        paths = clean_paths(paths)
+        members = _members(members)
+        self._require_dsn()
+        if not paths or members == []:
+            return []
+        plain, ruled = split(paths, _clean_rules(rules))
+        what = "reading who read the documents"
+        rows = []
+        if plain:
+            rows += self._read(*read_status_query(plain, members), what)
+        if ruled:
+            rows += self._read(*ruled_status_query(ruled, members), what)
+        return sorted((ReadStatus(*row) for row in rows), key=lambda r: r[:2])
 
-    def reader_totals(self, paths, exclude=()):
+    def reader_totals(self, paths, exclude=(), rules=None):
         paths = clean_paths(paths)
         exclude = _members(exclude) or []
         self._require_dsn()
-        if not paths:
-            return ReaderTotals({}, {})
-        rows = self._read(
-            READER_TOTALS,
-            {"paths": paths, "exclude": exclude},
-            "counting who read the documents",
-        )
+        plain, ruled = split(paths, _clean_rules(rules))
+        what = "counting who read the documents"
+        rows = []
+        if plain:
+            params = {"paths": plain, "exclude": exclude}
+            rows += self._read(READER_TOTALS, params, what)
+        if ruled:
+            rows += self._read(*ruled_totals_query(ruled, exclude), what)
         per_member, per_path = {}, {}
         for path, member, readers, documents in rows:
             if member is None:
                 per_path[path] = readers
             else:
-                per_member[member] = documents
+                # Plain and ruled documents of one member add up.
+                per_member[member] = per_member.get(member, 0) + documents
         return ReaderTotals(per_member, per_path)
 
     # -- IConfirmationStorage ---------------------------------------------------

@@ -13,8 +13,10 @@ from slc.clicktracker.interfaces import IAccessLogStorage
 from slc.clicktracker.interfaces import IClickStorage
 from slc.clicktracker.interfaces import IClickStorageAdmin
 from slc.clicktracker.interfaces import IConfirmationStorage
+from slc.clicktracker.interfaces import IReadingTimeStorage
 from slc.clicktracker.interfaces import IReadStatusStorage
 from slc.clicktracker.interfaces import IReminderStorage
+from slc.clicktracker.interfaces import IStatisticsStorage
 from slc.clicktracker.interfaces import IVisitStorage
 from slc.clicktracker.interfaces import StorageError
 from slc.clicktracker.interfaces import StorageNotConfigured
@@ -163,11 +165,11 @@ class ConfiguredStorage:
     def iter_log(self, prefix, *args, **kw):
         return self.storage().iter_log(prefix, *args, **kw)
 
-    def read_status(self, paths, members=None):
-        return self.storage().read_status(paths, members=members)
+    def read_status(self, paths, members=None, rules=None):
+        return self.storage().read_status(paths, members=members, rules=rules)
 
-    def reader_totals(self, paths, exclude=()):
-        return self.storage().reader_totals(paths, exclude=exclude)
+    def reader_totals(self, paths, exclude=(), rules=None):
+        return self.storage().reader_totals(paths, exclude=exclude, rules=rules)
 
     # -- IConfirmationStorage, IReminderStorage ------------------------------
 
@@ -186,6 +188,25 @@ class ConfiguredStorage:
     def reminders(self, paths, members=None):
         return self.storage().reminders(paths, members=members)
 
+    # -- IReadingTimeStorage -------------------------------------------------------
+
+    def log_reading(self, hit_id, member, seconds, depth, reached_end):
+        return self.storage().log_reading(hit_id, member, seconds, depth, reached_end)
+
+    # -- IStatisticsStorage ---------------------------------------------------
+
+    def views_per_day(self, prefix, since, until, zone):
+        return self.storage().views_per_day(prefix, since, until, zone)
+
+    def most_read(self, zone, days, offset=0, limit=50):
+        return self.storage().most_read(zone, days, offset=offset, limit=limit)
+
+    def document_stats(self, paths, zone, days):
+        return self.storage().document_stats(paths, zone, days)
+
+    def prepare_statistics(self, zone, today=None):
+        return self.storage().prepare_statistics(zone, today=today)
+
 
 classImplements(
     ConfiguredStorage,
@@ -193,7 +214,9 @@ classImplements(
     IReadStatusStorage,
     IConfirmationStorage,
     IReminderStorage,
+    IReadingTimeStorage,
 )
+classImplements(ConfiguredStorage, IStatisticsStorage)
 
 
 def access_log_storage():
@@ -214,3 +237,14 @@ def confirmation_storage():
 def reminder_storage():
     """The click storage when it records reminders sent, else None."""
     return _capable(IReminderStorage)
+
+
+def statistics_storage():
+    """The click storage when it counts views over time (charts, the site
+    statistics), else None."""
+    return _capable(IStatisticsStorage)
+
+
+def reading_time_storage():
+    """The click storage when it keeps reading time and depth, else None."""
+    return _capable(IReadingTimeStorage)
