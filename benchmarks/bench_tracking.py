@@ -130,28 +130,28 @@ def send_all(method, url, payloads, password, close=False):
     return len(payloads) / (time.perf_counter() - start), statuses
 
 
-def reading_views(var):
-    """How many views of the database have a reading time."""
+def select_one(var, sql):
+    """The one number ``sql`` selects from the demo's database."""
     conn = psycopg2.connect(
         f"host={var / 'postgres'} port=5432 dbname=clicktracker user=postgres"
     )
     with conn, conn.cursor() as cur:
-        cur.execute("SELECT count(*) FROM clicktracker.received WHERE seconds > 0")
-        count = cur.fetchone()[0]
+        cur.execute(sql)
+        found = cur.fetchone()[0]
     conn.close()
-    return count
+    return found
+
+
+def reading_views(var):
+    """How many views of the database have a reading time."""
+    return select_one(
+        var, "SELECT count(*) FROM clicktracker.received WHERE seconds > 0"
+    )
 
 
 def stored_hits(var):
-    conn = psycopg2.connect(
-        f"host={var / 'postgres'} port=5432 dbname=clicktracker user=postgres"
-    )
-    with conn, conn.cursor() as cur:
-        # Every view is counted in the totals (raw hit rows fold reloads).
-        cur.execute("SELECT coalesce(sum(count), 0) FROM clicktracker.access")
-        count = cur.fetchone()[0]
-    conn.close()
-    return count
+    # Every view is counted in the totals (raw hit rows fold reloads).
+    return select_one(var, "SELECT coalesce(sum(count), 0) FROM clicktracker.access")
 
 
 def main():

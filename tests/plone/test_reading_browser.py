@@ -18,7 +18,7 @@ from tests.helpers import login
 from tests.helpers import screenshots
 from tests.plone.helpers import LIVE_MEMBER
 from tests.plone.helpers import LIVE_PASSWORD
-import psycopg2
+from tests.unit.helpers import query
 import pytest
 import time
 import transaction
@@ -78,18 +78,13 @@ def reading_site(live_site):
 
 def clicks(dsn, path):
     """(seconds, depth, reached_end) of the clicks on the document at path."""
-    conn = psycopg2.connect(dsn)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(
-                "SELECT h.seconds, h.depth, h.reached_end FROM clicktracker.hits h"
-                " JOIN clicktracker.documents d ON d.id = h.document_id"
-                " WHERE d.path = %s ORDER BY h.id",
-                (path,),
-            )
-            return cur.fetchall()
-    finally:
-        conn.close()
+    return query(
+        dsn,
+        "SELECT h.seconds, h.depth, h.reached_end FROM clicktracker.hits h"
+        " JOIN clicktracker.documents d ON d.id = h.document_id"
+        " WHERE d.path = %s ORDER BY h.id",
+        (path,),
+    )
 
 
 def wait_for(dsn, path, done, timeout=15):

@@ -8,7 +8,7 @@ from tests.plone.helpers import new_view
 from tests.plone.helpers import open_browser
 from tests.plone.helpers import post
 from tests.plone.helpers import the_script
-import psycopg2
+from tests.unit.helpers import query
 import pytest
 import time
 import transaction
@@ -19,16 +19,10 @@ pytestmark = pytest.mark.usefixtures("fresh_seen")
 
 def figures(functional):
     """(member, seconds, depth, reached_end) of every stored click."""
-    conn = psycopg2.connect(functional["pg_dsn"])
-    try:
-        with conn.cursor() as cur:
-            cur.execute(
-                "SELECT member, seconds, depth, reached_end"
-                " FROM clicktracker.hits ORDER BY id"
-            )
-            return cur.fetchall()
-    finally:
-        conn.close()
+    return query(
+        functional["pg_dsn"],
+        "SELECT member, seconds, depth, reached_end FROM clicktracker.hits ORDER BY id",
+    )
 
 
 class Page:

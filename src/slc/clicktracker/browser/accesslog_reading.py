@@ -11,7 +11,6 @@ before.
 from decimal import Decimal
 from decimal import InvalidOperation
 from slc.clicktracker import _
-from slc.clicktracker.browser.durations import Durations
 from slc.clicktracker.browser.reports import text_field
 from slc.clicktracker.storage.utility import reading_time_storage
 
@@ -105,10 +104,9 @@ class ReadingLog:
         """What the two cells of ``row`` show."""
         if not self.reading:
             return {}
-        durations = self.__dict__.setdefault("_durations", Durations(self.request))
         seconds = row.get("seconds")
         return {
             "seconds_known": seconds is not None,
-            "seconds_text": durations(seconds),
+            "seconds_text": self.durations(seconds),
             "reached_end": row.get("reached_end"),
         }
