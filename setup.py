@@ -41,6 +41,9 @@ setup(
         "plone.keyring",
         "plone.protect",
         "plone.registry",
+        # The REST API (restapi/); part of every Plone 6 distribution.
+        "plone.rest",
+        "plone.restapi",
         "psycopg2",
         "setuptools",
         "z3c.form",

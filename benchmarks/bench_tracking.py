@@ -86,9 +86,10 @@ def post_all(url, bodies, password, close=False):
     return send_all("POST", url, payloads, password, close)
 
 
-def send_all(method, url, payloads, password, close=False):
+def send_all(method, url, payloads, password, close=False, extra_headers=()):
     """Send a request per payload (None: no body) from CLIENTS threads;
-    returns (requests/s, statuses).
+    returns (requests/s, statuses). ``extra_headers`` (pairs) add to or
+    replace the form-post headers.
 
     Each client keeps one HTTP/1.1 connection (reopened when the server
     closes it, as waitress does after a 204) and sends back the cookies it
@@ -103,6 +104,7 @@ def send_all(method, url, payloads, password, close=False):
         "User-Agent": DESKTOP_UA,
         "Content-Type": "application/x-www-form-urlencoded",
     }
+    headers.update(extra_headers)
     if close:
         headers["Connection"] = "close"
     chunks = [payloads[i::CLIENTS] for i in range(CLIENTS)]

@@ -11,6 +11,7 @@ from datetime import datetime
 from datetime import timedelta
 from pathlib import Path
 from plone import api
+from plone.base.utils import get_installer
 from Products.CMFPlone.factory import addPloneSite
 from slc.clicktracker import readers
 from slc.clicktracker import tracking
@@ -70,6 +71,11 @@ def ensure_site(app):
         )
     site = app[SITE_ID]
     setSite(site)
+    # The REST API as Volto and headless sites have it (JWT @login); a
+    # Classic site works without it, the demo shows docs/restapi.rst.
+    installer = get_installer(site)
+    if not installer.is_product_installed("plone.restapi"):
+        installer.install_product("plone.restapi")
     # A demo site made by an older checkout gets the add-on's upgrade steps.
     site.portal_setup.upgradeProfile("slc.clicktracker:default")
     return site

@@ -22,9 +22,8 @@ from slc.clicktracker.testing.layers import INTEGRATION_TESTING
 from slc.clicktracker.testing.smtp import MailCatcher
 from tests.plone.helpers import LIVE_MEMBER
 from tests.plone.helpers import LIVE_PASSWORD
-from tests.plone.helpers import ROLE_PASSWORD
-from tests.plone.helpers import ROLE_USERS
 from tests.plone.helpers import Clock
+from tests.plone.helpers import create_role_users
 from tests.plone.helpers import published_content
 from zope.component import getUtility
 import pytest
@@ -98,14 +97,7 @@ def roles_site(functional):
     setRoles(portal, TEST_USER_ID, ["Manager"])
     # Day boundaries of the time window are in the site's time zone.
     api.portal.set_registry_record("plone.portal_timezone", "UTC")
-    for name, (fullname, roles) in ROLE_USERS.items():
-        api.user.create(
-            email=f"{name}@example.org",
-            username=name,
-            password=ROLE_PASSWORD,
-            roles=roles,
-            properties={"fullname": fullname},
-        )
+    create_role_users()
     folder = api.content.create(
         container=portal, type="Folder", id="folder", title="Minutes"
     )

@@ -173,6 +173,18 @@ ROLE_USERS = {
 }
 
 
+def create_role_users():
+    """The users of ROLE_USERS, with ROLE_PASSWORD."""
+    for name, (fullname, roles) in ROLE_USERS.items():
+        api.user.create(
+            email=f"{name}@example.org",
+            username=name,
+            password=ROLE_PASSWORD,
+            roles=roles,
+            properties={"fullname": fullname},
+        )
+
+
 def browser_as(functional, name):
     browser = Browser(functional["app"])
     browser.handleErrors = False

@@ -73,6 +73,7 @@ class AccessLogView(LogTexts, ReadingLog, WholeLog, ReportView):
     too_slow = None  # a LogTooSlow: the page offers other ways instead
     total = 0
     total_exact = True
+    batch_size = BATCH_SIZE  # rows per page (the REST API lets clients choose)
 
     def unreachable(self, reason):
         return _(
@@ -147,7 +148,7 @@ class AccessLogView(LogTexts, ReadingLog, WholeLog, ReportView):
             page = access_log_storage().log_page(
                 self.prefix,
                 offset=self.batch_start(),
-                limit=BATCH_SIZE,
+                limit=self.batch_size,
                 **self._query_args(),
             )
         except LogTooSlow as exc:
@@ -167,6 +168,7 @@ class AccessLogView(LogTexts, ReadingLog, WholeLog, ReportView):
             "firstaccess": row.firstaccess,
             "lastaccess": row.lastaccess,
             "path": row.path,
+            "document_id": getattr(row, "document_id", None),
             "title": row.title or row.path.rsplit("/", 1)[-1] or row.path,
             "document_url": self.request.physicalPathToURL(row.path),
             "urls": row.urls,

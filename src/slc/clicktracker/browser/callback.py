@@ -131,8 +131,8 @@ class ClickTrackerCallback(BrowserView):
         response.setStatus(204)
         return ""
 
-    def fields(self):
-        form = self.request.form
+    def fields(self, form=None):
+        form = self.request.form if form is None else form
         values = []
         fields = (("token", True), ("view", False), ("url", True), ("referrer", False))
         for name, required in fields:
@@ -160,10 +160,10 @@ class ClickTrackerCallback(BrowserView):
             raise Refused("not tracked")
         return member, bot
 
-    def update_reading(self):
-        """A reading update (``reading.py``): adds to a view stored before."""
+    def update_reading(self, form=None):
+        """A reading update (``reading.py``) from ``form`` or the request."""
         try:
-            fields = reading.update_fields(self.request.form)
+            fields = reading.update_fields(self.request.form if form is None else form)
         except ValueError as error:
             raise Malformed(str(error)) from None
         context = aq_inner(self.context)

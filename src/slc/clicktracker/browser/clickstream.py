@@ -43,15 +43,15 @@ class ClickstreamView(VisitReportView):
 
     def not_found(self):
         self.request.response.setStatus(404)
-        self.fail(
-            _(
-                "msg_visit_not_found",
-                default="There is no visit “${visit}”: it never existed, or it "
-                "was purged.",
-                mapping={"visit": self.visit_id[:80]},
-            )
-        )
+        self.fail(self.not_found_text())
         return self.index()
+
+    def not_found_text(self):
+        return _(
+            "msg_visit_not_found",
+            default="There is no visit “${visit}”: it never existed, or it was purged.",
+            mapping={"visit": self.visit_id[:80]},
+        )
 
     def _clicks(self):
         durations = Durations(self.request)

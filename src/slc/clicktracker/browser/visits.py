@@ -111,6 +111,7 @@ class VisitsView(VisitReportView):
     """Active visits, and recent visits filtered by member and days."""
 
     index = ViewPageTemplateFile("templates/visits.pt")
+    batch_size = BATCH_SIZE  # visits per page (the REST API lets clients choose)
 
     def __call__(self):
         self.setup()
@@ -139,7 +140,7 @@ class VisitsView(VisitReportView):
         total = self.storage.count_visits(**self.filters)
         # A range stands in for the rows: the batch needs only their number,
         # and the storage gives just the page shown.
-        batch = Batch(range(total), BATCH_SIZE, self.batch_start())
+        batch = Batch(range(total), self.batch_size, self.batch_start())
         rows = []
         if batch.length > 0:
             rows = self.storage.get_visits(

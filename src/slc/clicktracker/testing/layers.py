@@ -50,6 +50,8 @@ class ClickTrackerLayer(PloneSandboxLayer):
         self.loadZCML(package=slc.clicktracker)
 
     def setUpPloneSite(self, portal):
+        # As on Volto and headless sites: JWT login, "Use REST API" for all.
+        applyProfile(portal, "plone.restapi:default")
         applyProfile(portal, "slc.clicktracker:default")
 
 
@@ -142,4 +144,69 @@ ZOPE_ROOT_SERVER = WSGIServer(
 
 ZOPE_ROOT_TESTING = FunctionalTesting(
     bases=(ZOPE_ROOT_SERVER,), name="slc.clicktracker:ZopeRoot"
+)
+
+
+class HeadlessFrontendLayer(PloneSandboxLayer):
+    """A headless frontend on another origin: a static web server of its
+    own (``frontend_dir`` served at ``frontend_url``) whose origin the REST
+    API allows, with credentials, as a site behind Volto configures it."""
+
+    defaultBases = (FIXTURE,)
+
+    def setUp(self):
+        from functools import partial
+        from http.server import SimpleHTTPRequestHandler
+        from http.server import ThreadingHTTPServer
+        import tempfile
+        import threading
+
+        self["frontend_dir"] = tempfile.mkdtemp(prefix="slc-ct-frontend-")
+
+        class Quiet(SimpleHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+        handler = partial(Quiet, directory=self["frontend_dir"])
+        self.frontend = ThreadingHTTPServer(("localhost", 0), handler)
+        self["frontend_url"] = f"http://localhost:{self.frontend.server_port}"
+        threading.Thread(target=self.frontend.serve_forever, daemon=True).start()
+        super().setUp()
+
+    def tearDown(self):
+        import shutil
+
+        super().tearDown()
+        self.frontend.shutdown()
+        self.frontend.server_close()
+        shutil.rmtree(self["frontend_dir"], ignore_errors=True)
+        del self["frontend_dir"], self["frontend_url"]
+
+    def setUpZope(self, app, configurationContext):
+        xmlconfig.string(
+            CORS_POLICY.format(origin=self["frontend_url"]),
+            context=configurationContext,
+        )
+
+
+CORS_POLICY = """
+<configure xmlns="http://namespaces.zope.org/zope"
+           xmlns:plone="http://namespaces.plone.org/plone">
+  <plone:CORSPolicy
+      allow_origin="{origin}"
+      allow_methods="GET,POST,PATCH,OPTIONS"
+      allow_credentials="true"
+      allow_headers="Accept,Authorization,Content-Type"
+      max_age="3600"
+      />
+</configure>
+"""
+
+HEADLESS_FIXTURE = HeadlessFrontendLayer()
+# A server of its own, as ZOPE_ROOT_SERVER: it must see the CORS policy.
+HEADLESS_SERVER = WSGIServer(
+    bases=(HEADLESS_FIXTURE,), name="slc.clicktracker:HeadlessServer"
+)
+HEADLESS_TESTING = FunctionalTesting(
+    bases=(HEADLESS_SERVER,), name="slc.clicktracker:Headless"
 )
