@@ -25,7 +25,7 @@ $(STAMP): setup.py constraints.txt
 install: $(STAMP) ## Create the virtualenv and install the pinned set
 
 .PHONY: start
-start: $(STAMP) ## Run the demo site on http://localhost:$(PORT)/Plone
+start: $(STAMP) ## Run the demo site on http://localhost:$(PORT)/Plone (DEMO_LANGUAGE=de: German)
 	PG_BINDIR=$$(scripts/check-system.sh) && export PG_BINDIR && \
 	  PORT=$(PORT) $(PY) demo/start.py
 

@@ -81,6 +81,7 @@ setup(
         "z3c.autoinclude.plugin": ["target = plone"],
         "console_scripts": [
             "clicktracker-purge = slc.clicktracker.storage.cli:purge",
+            "clicktracker-privacy = slc.clicktracker.storage.privacy_cli:main",
             "clicktracker-remind = slc.clicktracker.reminders.cli:run",
         ],
     },

@@ -39,8 +39,10 @@ def remove(base):
 
 
 class Demo:
-    def __init__(self, var, port):
+    def __init__(self, var, port, **environ):
+        """``environ``: more environment variables (DEMO_LANGUAGE="de")."""
         self.var, self.port = var, port
+        self.environ = environ
         self.url = f"http://localhost:{port}/Plone"
         self.proc = None
         self.output = []
@@ -50,7 +52,9 @@ class Demo:
         return "".join(self.output)
 
     def start(self, timeout=300):
-        env = dict(os.environ, DEMO_VAR=str(self.var), PORT=str(self.port))
+        env = dict(
+            os.environ, DEMO_VAR=str(self.var), PORT=str(self.port), **self.environ
+        )
         self.proc = subprocess.Popen(
             [sys.executable, str(ROOT / "demo" / "start.py")],
             cwd=ROOT,

@@ -210,6 +210,17 @@ def ensure_caching(site):
         api.portal.set_registry_record(record, True)
 
 
+def ensure_language():
+    """The site's language: English, or what DEMO_LANGUAGE asked for
+    (start.py checked it), with English offered beside it. Set on every
+    start, so that a start without it brings the demo back to English."""
+    language = os.environ.get("DEMO_LANGUAGE") or "en"
+    api.portal.set_registry_record("plone.default_language", language)
+    api.portal.set_registry_record(
+        "plone.available_languages", sorted({language, "en"})
+    )
+
+
 def ensure_untracked(site):
     """A page outside the tracked folder (benchmarks compare the two)."""
     if "welcome" not in site:
@@ -237,6 +248,7 @@ def main(app):
     ensure_mail()
     ensure_untracked(site)
     ensure_caching(site)
+    ensure_language()
     transaction.commit()
 
 

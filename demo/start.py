@@ -25,6 +25,20 @@ DBNAME = "clicktracker"
 PG_PORT = "5432"  # only names the socket file: TCP is off
 # Members with the Editor role on the tracked folder; the others only read.
 EDITORS = ("bob",)
+LOCALES = ROOT / "src" / "slc" / "clicktracker" / "locales"
+
+
+def demo_language(environ):
+    """The site language ``DEMO_LANGUAGE`` asks for (English without it):
+    English or a language the add-on is translated into."""
+    offered = ["en", *sorted(p.parent.name for p in LOCALES.glob("*/LC_MESSAGES"))]
+    language = (environ.get("DEMO_LANGUAGE") or "en").strip().lower()
+    if language not in offered:
+        raise RuntimeError(
+            f"DEMO_LANGUAGE={language!r} is not offered; use one of "
+            + ", ".join(offered)
+        )
+    return language
 
 
 def socket_dir(var):
@@ -122,11 +136,11 @@ def write_zope_config(var, port):
     return etc
 
 
-def print_credentials(var, port):
+def print_credentials(var, port, language):
     members = json.loads((var / "demo-members.json").read_text())
     url = f"http://localhost:{port}/Plone"
     print()
-    print(f"  Demo site:  {url}")
+    print(f"  Demo site:  {url}  (language: {language}; DEMO_LANGUAGE=de for German)")
     admin = os.environ["DEMO_ADMIN_USER"], os.environ["DEMO_ADMIN_PASSWORD"]
     print(f"  Manager:    {admin[0]} / {admin[1]}")
     for userid, password in sorted(members.items()):
@@ -161,6 +175,7 @@ def run():
     port = os.environ.get("PORT", "8080")
     os.environ.setdefault("DEMO_ADMIN_USER", "admin")
     os.environ.setdefault("DEMO_ADMIN_PASSWORD", "admin")
+    language = demo_language(os.environ)
     var.mkdir(parents=True, exist_ok=True)
     datadir, dsn = start_postgres(var)
     # The site's outgoing mail (reminders): kept under var/mail, announced here.
@@ -175,6 +190,7 @@ def run():
             DEMO_DSN=dsn,
             DEMO_EDITORS=" ".join(EDITORS),
             DEMO_SMTP_PORT=str(mail.port),
+            DEMO_LANGUAGE=language,
         )
         print("Preparing the demo site (first run takes a minute)...", flush=True)
         subprocess.run(
@@ -182,7 +198,7 @@ def run():
             check=True,
             env=env,
         )
-        print_credentials(var, port)
+        print_credentials(var, port, language)
         zope = subprocess.Popen([BIN / "runwsgi", etc / "zope.ini"], env=env)
         zope.wait()
     except KeyboardInterrupt:

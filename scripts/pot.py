@@ -1,9 +1,11 @@
 """Rebuild the translation template from the code: ``make pot``.
 
 Runs i18ndude (pinned in the dev extra) over the package, and gives the
-template a header that says how it was made. With ``--check``, exits 1 when
-the template in the checkout lacks a message of the code or keeps one the
-code no longer has.
+template a header that says how it was made, then brings each translation
+(``locales/<language>/LC_MESSAGES/slc.clicktracker.po``) in line with it:
+new messages untranslated, gone ones dropped (``i18ndude sync``). With
+``--check``, exits 1 when the template in the checkout lacks a message of the
+code or keeps one the code no longer has.
 """
 
 from pathlib import Path
@@ -58,6 +60,28 @@ def msgids(text):
     return found - {""}
 
 
+def entries(text):
+    """{msgid: (default or None, msgstr, flags)} of a .po or .pot file's text."""
+    found = {}
+    for block in re.split(r"\n\s*\n", text.strip()):
+        default, flags, parts, target = None, set(), {"msgid": [], "msgstr": []}, None
+        for line in block.splitlines():
+            if line.startswith("#. Default: "):
+                default = ast.literal_eval(line[len("#. Default: ") :])
+            elif line.startswith("#,"):
+                flags.update(flag.strip() for flag in line[2:].split(","))
+            elif line.startswith(("msgid ", "msgstr ")):
+                key, _, rest = line.partition(" ")
+                target = parts[key]
+                target.append(ast.literal_eval(rest))
+            elif line.startswith('"') and target is not None:
+                target.append(ast.literal_eval(line))
+        msgid = "".join(parts["msgid"])
+        if msgid:
+            found[msgid] = (default, "".join(parts["msgstr"]), flags)
+    return found
+
+
 def differences(template_text, fresh):
     """:returns: (msgids the template lacks, msgids it keeps needlessly)."""
     have, want = msgids(template_text), msgids(fresh)
@@ -78,7 +102,23 @@ def main(argv):
         return 0
     POT.write_text(fresh, encoding="utf-8")
     print(f"wrote {POT.relative_to(ROOT)} ({len(msgids(fresh))} messages)")
+    for po in sorted(LOCALES.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        sync(po)
     return 0
+
+
+def sync(po):
+    """New messages of the template into ``po`` (untranslated), gone ones out;
+    tests/tooling/test_translation.py fails until the new ones are translated."""
+    i18ndude = Path(sys.executable).parent / "i18ndude"
+    done = subprocess.run(
+        [str(i18ndude), "sync", "--pot", str(POT), str(po)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=LOCALES,
+    )
+    print(done.stdout.strip())
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import pytest
 
 
 # The default profile's version (metadata.xml): every upgrade ends there.
-NEWEST = ("1007",)
+NEWEST = ("1008",)
 
 
 RECORD_PREFIX = "slc.clicktracker."

@@ -529,12 +529,17 @@ def test_values_are_escaped(manager, roles_site, storage):
 
 
 def test_deleted_member_shows_by_id(manager, roles_site, storage):
+    # Their data kept when deleted (the default is to erase it): the id,
+    # marked removed, names them (issue 15).
+    api.portal.set_registry_record("slc.clicktracker.on_member_deleted", "keep")
     api.user.create(email="gone@example.org", username="gone", password=ROLE_PASSWORD)
     hit(storage, "gone", "/plone/folder/doc", DAY)
     api.user.delete(username="gone")
     transaction.commit()
     manager.open(f"{roles_site['folder'].absolute_url()}/@@tracking")
-    assert [(r["member"], r["fullname"]) for r in log_rows(manager)] == [("gone", "")]
+    assert [(r["member"], r["fullname"]) for r in log_rows(manager)] == [
+        ("gone", "gone (removed)")
+    ]
 
 
 def test_storage_unreachable(functional, manager, roles_site, storage):

@@ -314,7 +314,11 @@ def test_zope_admin_is_named_by_user_id(functional, manager, people, clock):
     assert member == f"{SITE_OWNER_NAME} ({SITE_OWNER_NAME})"
 
 
-def test_deleted_member_still_has_no_name(functional, manager, people, clock):
+def test_deleted_member_is_marked_removed(functional, manager, people, clock):
     log(clock, "gone", "doc")
+    log(clock, "~abc123", "doc")
     manager.open(VISITS)
-    assert texts(manager, "#visits-table .fullname") == [""]
+    assert sorted(texts(manager, "#visits-table .fullname")) == [
+        "gone (removed)",
+        "~abc123 (pseudonymised)",
+    ]

@@ -17,6 +17,7 @@ from tests.helpers import login
 import port_for
 import psycopg2
 import pytest
+import re
 import requests
 import subprocess
 import sys
@@ -155,10 +156,17 @@ def test_make_start_demo(var, page):
     assert sum("reminded recently" in line for line in lines) == 2, lines
     assert "  would remind alice <alice@example.org>" in lines
 
-    # Start again, then stop uncleanly: stale pid file and socket lock stay.
-    again = Demo(var, port_for.select_random())
+    # Start again in German, then stop uncleanly: stale pid file and socket
+    # lock stay.
+    again = Demo(var, port_for.select_random(), DEMO_LANGUAGE="de")
     again.start(timeout=180)
     assert again.credentials() == creds, "passwords changed between runs"
+    report = requests.get(
+        f"{again.url}/board-meeting/agenda/@@tracking",
+        auth=("bob", creds["bob"]),
+        timeout=30,
+    )
+    assert "1 von 3 vorgesehenen Lesern haben dies gelesen (33 %)" in report.text
     again.kill_everything()
     assert postmaster_running(var), "expected a stale postmaster.pid"
 
@@ -167,6 +175,8 @@ def test_make_start_demo(var, page):
     try:
         folder = requests.get(f"{third.url}/board-meeting/agenda", timeout=30)
         assert folder.status_code == 200
+        # Without DEMO_LANGUAGE the demo speaks English again.
+        assert re.search(r'<html[^>]*\slang="en"', folder.text)
     finally:
         # This time a SIGTERM to the launcher alone: it still stops both.
         assert third.terminate() == 0

@@ -1,7 +1,7 @@
 """CSV cells of the access log never start a spreadsheet formula (no Zope)."""
 
-from slc.clicktracker.browser.csvexport import safe_cell
-from slc.clicktracker.browser.csvexport import to_csv
+from slc.clicktracker.csvexport import safe_cell
+from slc.clicktracker.csvexport import to_csv
 import csv
 import io
 import pytest

@@ -1,4 +1,5 @@
-"""purge(): old raw hits and visits go, aggregates stay; the console script."""
+"""purge(): old raw hits, visits and totals go; the console script.
+The other tables the retention covers: test_purge_retention.py."""
 
 from datetime import UTC
 from datetime import datetime
@@ -6,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from slc.clicktracker.storage import PostgresqlStorage
 from slc.clicktracker.storage import StorageError
+from slc.clicktracker.storage.purge import nothing
 from tests.unit.helpers import query
 import os
 import pytest
@@ -15,6 +17,9 @@ import threading
 
 
 SCRIPT = Path(sys.executable).parent / "clicktracker-purge"
+# What fill() leaves to purge at 30 days: the totals of alice's /a, bob's
+# /b and /c, dave's /c were last viewed before the cutoff.
+FILLED = {**nothing(), "hits": 5, "visits": 1, "access": 4}
 
 
 def count(dsn, table, where="true"):
@@ -65,7 +70,7 @@ def test_purge_removes_exactly_the_old_rows(storage, pg_dsn):
     totals = sorted((r.member, r.url, r.count) for r in storage.getLog("/Plone"))
     documents = query(pg_dsn, "SELECT * FROM clicktracker.documents ORDER BY id")
 
-    assert storage.purge(30) == {"hits": 5, "visits": 1}
+    assert storage.purge(30) == FILLED
 
     assert count(pg_dsn, "hits", "at < now() - interval '30 days'") == 0
     assert sorted(query(pg_dsn, "SELECT member FROM clicktracker.hits")) == [
@@ -79,34 +84,37 @@ def test_purge_removes_exactly_the_old_rows(storage, pg_dsn):
     # Kept by its last hit; only its young click is left in the stream.
     assert storage.get_visit(long).hits == 2
     assert [c.url for c in storage.get_clickstream(long)] == ["http://x/b"]
-    # The totals and documents are untouched.
-    assert sorted((r.member, r.url, r.count) for r in storage.getLog("/Plone")) == (
-        totals
-    )
+    # The totals viewed within the 30 days stay, whole; the documents too.
+    assert sorted((r.member, r.url, r.count) for r in storage.getLog("/Plone")) == [
+        t
+        for t in totals
+        if t[:2]
+        in {("bob", "http://x/a"), ("carol", "http://x/b"), ("dave", "http://x/b")}
+    ]
     assert query(pg_dsn, "SELECT * FROM clicktracker.documents ORDER BY id") == (
         documents
     )
     # Nothing older is left: purging again removes nothing.
-    assert storage.purge(30) == {"hits": 0, "visits": 0}
+    assert storage.purge(30) == nothing()
 
 
 def test_small_batches_remove_the_same(storage, pg_dsn):
     fill(storage)
-    assert storage.purge(30, batch_size=1) == {"hits": 5, "visits": 1}
+    assert storage.purge(30, batch_size=1) == FILLED
     assert count(pg_dsn, "hits") == 3
     assert count(pg_dsn, "visits") == 2
 
 
 def test_keep_days_not_positive_purges_nothing(storage, pg_dsn):
     fill(storage)
-    assert storage.purge(0) == {"hits": 0, "visits": 0}
-    assert storage.purge(-5) == {"hits": 0, "visits": 0}
+    assert storage.purge(0) == nothing()
+    assert storage.purge(-5) == nothing()
     assert count(pg_dsn, "hits") == 8
     assert count(pg_dsn, "visits") == 3
 
 
 def test_purge_of_an_empty_database(storage):
-    assert storage.purge(1) == {"hits": 0, "visits": 0}
+    assert storage.purge(1) == nothing()
 
 
 def test_purge_errors(pg_dsn):
@@ -187,7 +195,7 @@ def test_purging_many_rows_does_not_block_logging(pg_dsn, tmp_path):
         worker.join()
 
     assert errors == []
-    assert removed == {"hits": OLD_HITS, "visits": OLD_VISITS}
+    assert removed == {**nothing(), "hits": OLD_HITS, "visits": OLD_VISITS, "access": 1}
     # Logging went on while the purge ran ...
     assert during > 0
     # ... and every hit went straight into the database.
@@ -200,7 +208,8 @@ def test_purging_many_rows_does_not_block_logging(pg_dsn, tmp_path):
     )
     assert visits == [(total,)]
     assert count(pg_dsn, "hits", "member = 'old'") == 0
-    assert [r.count for r in setup.getLog("/Plone/old")] == [1]
+    # The old total was last viewed before the cutoff.
+    assert setup.getLog("/Plone/old") == []
     storage.close()
     setup.close()
 
@@ -225,7 +234,10 @@ def test_script_purges_and_reports(storage, pg_dsn):
     fill(storage)
     done = run("--dsn", pg_dsn, "--keep-days", "30", "--batch-size", "2")
     assert done.returncode == 0, done.stderr
-    assert done.stdout == "removed 5 hits and 1 visits older than 30 days\n"
+    assert done.stdout == (
+        "removed older than 30 days: 5 hits, 1 visits, 0 received, 4 access, "
+        "0 confirmations, 0 reminders\n"
+    )
     assert done.stderr == ""
     assert count(pg_dsn, "hits") == 3
 
@@ -234,7 +246,7 @@ def test_script_takes_the_dsn_from_the_environment(storage, pg_dsn):
     fill(storage)
     done = run("--keep-days", "50", env={"SLC_CLICKTRACKER_DSN": pg_dsn})
     assert done.returncode == 0, done.stderr
-    assert done.stdout == "removed 1 hits and 0 visits older than 50 days\n"
+    assert done.stdout.startswith("removed older than 50 days: 1 hits, 0 visits,")
 
 
 @pytest.mark.parametrize(

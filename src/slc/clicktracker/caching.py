@@ -20,8 +20,12 @@ from plone import api
 from slc.clicktracker import settings
 
 
-# Records whose change changes the script's tag on cached pages.
-PAGE_RECORDS = frozenset({settings.record_name("track_anonymous")})
+# Records whose change changes the script's tag on cached pages, or the
+# data protection notice beside it.
+PAGE_RECORDS = frozenset(
+    settings.record_name(name)
+    for name in ("track_anonymous", "notice_enabled", "notice_texts", "privacy_url")
+)
 
 
 def invalidate_pages():

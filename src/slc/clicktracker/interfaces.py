@@ -218,14 +218,16 @@ class IVisitStorage(Interface):
         """
 
     def purge(keep_days, batch_size=5000):
-        """Delete raw hits and visits older than ``keep_days`` days.
-
-        Visits go by their last hit; aggregates (access totals, documents)
-        stay. Deletes in batches, each its own short transaction, so
-        concurrent logging is never blocked for more than a moment.
+        """Delete everything older than ``keep_days`` days that names a
+        member (docs/privacy.rst): raw hits, visits (by their last hit),
+        access totals not viewed since, confirmations, reminders, received
+        hit ids; documents and daily statistics stay. Deletes in batches,
+        each its own short transaction, so concurrent logging is never
+        blocked for more than a moment.
 
         :param keep_days: number; <= 0 deletes nothing.
-        :returns: ``{'hits': n, 'visits': m}``.
+        :returns: rows deleted per table: ``hits``, ``visits``, ``received``,
+            ``access``, ``confirmations``, ``reminders``.
         :raises StorageError: when the database cannot be reached or is not
             set up.
         :raises ValueError: for a non-number or a batch size below 1.
@@ -586,4 +588,58 @@ class IStatisticsStorage(Interface):
             done).
         :raises ValueError: for a bad zone or day.
         :raises StorageError: database failure.
+        """
+
+
+class IPrivacyStorage(Interface):
+    """Optional capability: a member's data rights (docs/privacy.rst).
+    PostgresqlStorage provides it; without it the member data pages say
+    these functions are unavailable.
+
+    The changing calls work in batches of ``batch_size`` rows, each its own
+    short transaction, so hit logging goes on meanwhile, and return the
+    rows changed per table. ``(anonymous)`` (``tokens.ANONYMOUS``) is no
+    member: passing it raises ValueError.
+    """
+
+    def member_data(member):
+        """Everything stored about ``member`` (also a removed member's id,
+        or a pseudonym).
+
+        :returns: ``{table: [row]}`` for every table that names members
+            (hits, visits, received, access, confirmations, reminders);
+            each row a dict of JSON-able values (times as ISO 8601 text,
+            UUIDs as text), with the document's ``path`` and ``title``
+            where the row names a document.
+        :raises ValueError: for an empty member id.
+        :raises StorageError: database failure.
+        """
+
+    def erase_member(member, batch_size=5000):
+        """Delete every row about ``member``; the site statistics' figures
+        of documents are prepared again without them.
+
+        :returns: ``{table: rows deleted}``.
+        :raises StorageError: database failure (batches done stay done).
+        """
+
+    def pseudonymise_member(member, pseudonym, batch_size=5000):
+        """Replace ``member`` by ``pseudonym`` (it must start with ``~``)
+        everywhere; rows the pseudonym has already are merged.
+
+        :returns: ``{table: rows changed}``.
+        :raises StorageError: database failure (batches done stay done).
+        """
+
+    def pseudonymise_before(days, key, batch_size=5000):
+        """Replace the member ids of rows older than ``days`` days by
+        ``storage.privacy.pseudonym(member, key)``: raw hits by their time,
+        visits by their last hit, access totals by their last view,
+        confirmations and reminders by theirs. Pseudonyms and
+        ``(anonymous)`` stay: running it again changes nothing.
+
+        :param days: a number above 0.
+        :param key: the site's secret (bytes, at least 16).
+        :returns: ``{table: rows changed}``.
+        :raises StorageError: database failure (batches done stay done).
         """

@@ -195,9 +195,10 @@ class IClickTrackerSettings(Interface):
         description=_(
             "help_retention_days",
             default=(
-                "'Purge now' deletes raw hits and visits older than this. The "
-                "access totals (who read what, how often, first and last "
-                "time) are kept. 0: keep everything."
+                "'Purge now' deletes what names a member and is older than "
+                "this: raw hits, visits, access totals not viewed since, "
+                "confirmations, reminders. Daily statistics stay. 0: keep "
+                "everything."
             ),
         ),
         required=True,

@@ -27,10 +27,12 @@ class HiddenProfiles:
 def post_install(context):
     """After installing: index expected readers that are still stored on
     content from an earlier installation (the catalog index comes back
-    empty; the annotations stayed)."""
+    empty; the annotations stayed); make the pseudonym key."""
     from slc.clicktracker.upgrades.expected_index import index_expectations
+    from slc.clicktracker.upgrades.privacy import make_pseudonym_key
 
     index_expectations(context)
+    make_pseudonym_key(context)
 
 
 class DatabaseSetupFailed(Exception):

@@ -12,11 +12,13 @@ Other storages get today's download: every row read, then written at once.
 """
 
 from datetime import datetime
-from slc.clicktracker.browser.csvexport import csv_chunks
-from slc.clicktracker.browser.csvexport import csv_download
-from slc.clicktracker.browser.csvexport import to_csv
+from slc.clicktracker import _
+from slc.clicktracker.csvexport import csv_chunks
+from slc.clicktracker.csvexport import csv_download
+from slc.clicktracker.csvexport import to_csv
 from slc.clicktracker.interfaces import StorageError
 from slc.clicktracker.storage.utility import access_log_storage
+from zope.i18n import translate
 from zope.interface import implementer
 from ZPublisher.Iterators import IUnboundStreamIterator
 import itertools
@@ -26,31 +28,33 @@ import re
 
 logger = logging.getLogger("slc.clicktracker")
 
-# The CSV's columns for each of the table's; times name the time zone.
+# The CSV's columns for each of the table's, in the reader's language (the
+# cells stay data: ISO times, numbers, true/false); times name the time zone.
 CSV_COLUMNS = {
-    "fullname": ("Name",),
-    "member": ("User ID",),
-    "document": ("Document", "Path"),
-    "url": ("URL",),
-    "count": ("Views",),
+    "fullname": (_("Name"),),
+    "member": (_("User ID"),),
+    "document": (_("Document"), _("Path")),
+    "url": (_("URL"),),
+    "count": (_("Views"),),
     # Where the storage measures reading time: whole seconds, and true or
     # false; empty when unknown (as a spreadsheet's empty cell, not 0).
-    "seconds": ("reading_seconds",),
-    "reached_end": ("reached_end",),
-    "firstaccess": ("First access",),
-    "lastaccess": ("Last access",),
+    "seconds": (_("csv_reading_seconds", default="reading_seconds"),),
+    "reached_end": (_("csv_reached_end", default="reached_end"),),
+    "firstaccess": (_("First access"),),
+    "lastaccess": (_("Last access"),),
 }
 TIMES = ("firstaccess", "lastaccess")
 BOOLEANS = {True: "true", False: "false"}
 ROWS_PER_CHUNK = 500
 
 
-def header(columns, tz):
-    return [
-        f"{label} ({tz})" if column in TIMES else label
+def header(columns, tz, request=None):
+    labels = [
+        (column, translate(label, context=request))
         for column in columns
         for label in CSV_COLUMNS[column]
     ]
+    return [f"{text} ({tz})" if column in TIMES else text for column, text in labels]
 
 
 def cells(view, row, columns):
@@ -80,7 +84,7 @@ def download(view):
     """The download for ``view`` (an AccessLogView), or its page explaining
     why there is none."""
     view.update(load=False)
-    head = header(view.columns, view.timezone_name())
+    head = header(view.columns, view.timezone_name(), view.request)
     if not view.paged:
         view.rows = view.read(view._load_all, [])
         if view.failed:

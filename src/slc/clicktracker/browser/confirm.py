@@ -31,6 +31,7 @@ from slc.clicktracker.sitezone import site_timezone
 from slc.clicktracker.storage.utility import confirmation_storage
 from zExceptions import Unauthorized
 from ZODB.POSException import ConflictError
+from zope.i18n import translate
 import logging
 
 
@@ -139,7 +140,10 @@ class ConfirmView(BrowserView):
             request.response.setStatus(405)
             request.response.setHeader("Allow", "POST")
             request.response.setHeader("Content-Type", "text/plain; charset=utf-8")
-            return "Use the “I have read this” button on the page to confirm."
+            return translate(
+                _("Use the “I have read this” button on the page to confirm."),
+                context=request,
+            )
         if api.user.is_anonymous():
             raise Unauthorized("Log in to confirm that you have read this.")
         # Refuses forged requests (Forbidden, a 403 page) before any write.

@@ -11,6 +11,7 @@ from zope.i18n import translate
 UNKNOWN = "–"
 
 _UNITS = {
+    "d": _("unit_days", default="${n} d"),
     "h": _("unit_hours", default="${n} h"),
     "min": _("unit_minutes", default="${n} min"),
     "s": _("unit_seconds", default="${n} s"),
@@ -44,4 +45,8 @@ class Durations:
         """The duration in words; UNKNOWN for None."""
         if seconds is None:
             return UNKNOWN
-        return " ".join(self._pattern(unit).format(n=n) for n, unit in parts(seconds))
+        return self.words(parts(seconds))
+
+    def words(self, amounts):
+        """``[(n, unit), ...]`` (units "d", "h", "min", "s") in words."""
+        return " ".join(self._pattern(unit).format(n=n) for n, unit in amounts)

@@ -6,34 +6,59 @@ once through ``csvexport``, which makes every cell safe from formulas.
 """
 
 from datetime import datetime
-from slc.clicktracker.browser.csvexport import csv_download
+from slc.clicktracker import _
+from slc.clicktracker.browser.readers_csv import words
+from slc.clicktracker.csvexport import csv_download
+from zope.i18n import translate
 import re
 
 
 def header(view):
+    """The first row, in the reader's language (times stay ISO)."""
+    request = view.request
     tz = view.timezone_name()
-    titles = [f"{column['title']} (first read, {tz})" for column in view.columns]
-    return ["Name", "User ID", "Expected", *titles, "Documents read", "Ready"]
+    titles = [
+        translate(
+            _(
+                "csv_first_read_of",
+                default="${title} (first read, ${timezone})",
+                mapping={"title": column["title"], "timezone": tz},
+            ),
+            context=request,
+        )
+        for column in view.columns
+    ]
+    return [
+        translate(_("Name"), context=request),
+        translate(_("User ID"), context=request),
+        translate(_("csv_expected", default="Expected"), context=request),
+        *titles,
+        translate(_("Documents read"), context=request),
+        translate(_("csv_ready", default="Ready"), context=request),
+    ]
 
 
-def cells(view, row):
-    """The CSV cells of ``row`` (a dict of ``FolderMatrix``'s rows)."""
+def cells(view, row, said=None):
+    """The CSV cells of ``row`` (a dict of ``FolderMatrix``'s rows);
+    ``said``: ``readers_csv.words(request)``."""
+    said = said or words(None)
     reads = row["reads"]
     times = [view.iso_time(reads.get(number)) for number in range(len(view.columns))]
     return [
         row["fullname"],
         row["member"],
-        "yes" if row["expected"] else "no",
+        said[bool(row["expected"])],
         *times,
         row["count"],
-        "yes" if row["ready"] else "no",
+        said[bool(row["ready"])],
     ]
 
 
 def totals(view):
     """The last line: how many members read each document, how many are ready."""
     ready = sum(1 for row in view.rows if row["ready"])
-    return ["Members who read it", "", "", *view.column_totals, "", ready]
+    label = translate(_("Members who read it"), context=view.request)
+    return [label, "", "", *view.column_totals, "", ready]
 
 
 def filename(view):
@@ -44,6 +69,7 @@ def filename(view):
 
 def download(view):
     """The body of the download of ``view`` (an updated ``FolderMatrix``)."""
-    rows = [cells(view, row) for row in view.rows]
+    said = words(view.request)
+    rows = [cells(view, row, said) for row in view.rows]
     rows.append(totals(view))
     return csv_download(view.request.response, filename(view), header(view), rows)

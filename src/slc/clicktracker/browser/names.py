@@ -5,10 +5,20 @@ wraps every user as member data, about five times the cost. Sorting by
 name needs every reader's name at once (thousands under a site root), so
 those are also remembered for a few minutes across requests (``many``); a
 renamed member sorts by the old name until then.
+
+A member id with no user (deleted from the site, or a pseudonym of the
+data protection functions, "~...") is named by the id itself, marked
+"(removed)" or "(pseudonymised)", so that reports of old data stay
+readable and sortable.
 """
 
 from plone import api
+from slc.clicktracker import _
+from slc.clicktracker.tokens import ANONYMOUS
 from ZODB.POSException import ConflictError
+from zope.globalrequest import getRequest
+from zope.i18n import translate
+from zope.i18nmessageid import Message
 import threading
 import time
 
@@ -20,11 +30,37 @@ _remembered = {}  # (user folder path, member) -> (full name, expiry)
 _lock = threading.Lock()
 
 
+REMOVED = _("name_removed", default="${member} (removed)")
+PSEUDONYMISED = _("name_pseudonymised", default="${member} (pseudonymised)")
+PSEUDONYM_PREFIX = "~"
+
+
 def fullname(member):
     """The user's full name, or the user id of a user without one (such as
-    Zope's ``admin``); "" when unknown or deleted."""
-    if not member:
-        return ""
+    Zope's ``admin``); a member id without a user marked (see ``marked``);
+    "" for no member and anonymous visitors."""
+    return marked(member, _lookup(member))
+
+
+def marked(member, name):
+    """``name``, or when it is empty, ``member`` marked as removed or
+    pseudonymised (in the request's language)."""
+    if name or not member or member == ANONYMOUS:
+        return name
+    message = PSEUDONYMISED if member.startswith(PSEUDONYM_PREFIX) else REMOVED
+    message = Message(message, mapping={"member": member})
+    return translate(message, context=getRequest())
+
+
+def is_user(member):
+    """Whether ``member`` is a user of the site (or of Zope's root)."""
+    return bool(_lookup(member))
+
+
+def _lookup(member):
+    """The full name or user id; "" when unknown or deleted."""
+    if not member or member.startswith(PSEUDONYM_PREFIX):
+        return ""  # a pseudonym is no user: no need to ask the user folder
     try:
         portal = api.portal.get()
         user = portal.acl_users.getUserById(member)
@@ -52,11 +88,11 @@ def many(members):
             found[member] = hit[0]
         else:
             missing.append(member)
-    fresh = {member: fullname(member) for member in missing}
+    fresh = {member: _lookup(member) for member in missing}
     with _lock:
         if len(_remembered) + len(fresh) > MAX_ENTRIES:
             _remembered.clear()
         for member, name in fresh.items():
             _remembered[(site, member)] = (name, now + TTL)
     found.update(fresh)
-    return found
+    return {member: marked(member, name) for member, name in found.items()}

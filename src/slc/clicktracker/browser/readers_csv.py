@@ -6,43 +6,64 @@ others who read one document): written at once through ``csvexport``.
 """
 
 from datetime import datetime
-from slc.clicktracker.browser.csvexport import csv_download
+from slc.clicktracker import _
+from slc.clicktracker.csvexport import csv_download
+from zope.i18n import translate
 import re
 
 
-# Data, not a page: the same words in every language, as the access log's.
-STATUS_TEXTS = {"read": "Read", "late": "Read late", "unread": "Not read"}
+# In the reader's language, as the page; times stay ISO, in the time zone
+# that the headers name.
+WORDS = {
+    "read": _("Read"),
+    "late": _("Read late"),
+    "unread": _("Not read"),
+    True: _("csv_yes", default="yes"),
+    False: _("csv_no", default="no"),
+}
 
 
-def header(tz, confirmed=False, reading=False):
+def header(tz, confirmed=False, reading=False, request=None):
     """The first row; ``confirmed``: with the column of confirmations (where
     the item asks for them), as the table has it, before the views;
     ``reading``: with reading time and end, after them."""
     names = [
-        "Name",
-        "User ID",
-        "Expected",
-        "Expected through",
-        "Status",
-        f"First read ({tz})",
-        f"Last read ({tz})",
+        _("Name"),
+        _("User ID"),
+        _("csv_expected", default="Expected"),
+        _("Expected through"),
+        _("Status"),
+        (_("First read"), tz),
+        (_("Last read"), tz),
     ]
     if confirmed:
-        names.append(f"Confirmed ({tz})")
-    names.append("Views")
+        names.append((_("Confirmed"), tz))
+    names.append(_("Views"))
     if reading:
-        names += ["Reading time (seconds)", "Read to the end"]
-    return names
+        names += [_("Reading time (seconds)"), _("Read to the end")]
+    return [
+        f"{translate(name[0], context=request)} ({name[1]})"
+        if isinstance(name, tuple)
+        else translate(name, context=request)
+        for name in names
+    ]
 
 
-def cells(view, row, expected):
-    """The CSV cells of ``row`` (a dict of ``ReadersReport``'s rows)."""
+def words(request):
+    """WORDS translated once for all rows."""
+    return {key: translate(text, context=request) for key, text in WORDS.items()}
+
+
+def cells(view, row, expected, said=None):
+    """The CSV cells of ``row`` (a dict of ``ReadersReport``'s rows);
+    ``said``: ``words(request)``."""
+    said = said or words(None)
     found = [
         row["fullname"],
         row["member"],
-        "yes" if expected else "no",
+        said[bool(expected)],
         row["via"] or "",
-        STATUS_TEXTS[row["status"]],
+        said[row["status"]],
         view.iso_time(row["first_read"]),
         view.iso_time(row["last_read"]),
     ]
@@ -52,7 +73,7 @@ def cells(view, row, expected):
     if view.measures_reading:
         end = row["reached_end"]
         found += ["" if row["seconds"] is None else row["seconds"]]
-        found += ["" if end is None else ("yes" if end else "no")]
+        found += ["" if end is None else said[bool(end)]]
     return found
 
 
@@ -64,11 +85,13 @@ def filename(view):
 
 def download(view):
     """The body of the download of ``view`` (an updated ``ReadersReport``)."""
-    rows = [cells(view, row, True) for row in view.filtered]
-    rows += [cells(view, row, False) for row in view.others]
+    said = words(view.request)
+    rows = [cells(view, row, True, said) for row in view.filtered]
+    rows += [cells(view, row, False, said) for row in view.others]
     first = header(
         view.timezone_name(),
         confirmed=view.shows_confirmed,
         reading=view.measures_reading,
+        request=view.request,
     )
     return csv_download(view.request.response, filename(view), first, rows)

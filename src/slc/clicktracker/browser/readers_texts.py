@@ -100,11 +100,12 @@ class ReadersTexts:
         hours, seconds = divmod(left.seconds, 3600)
         minutes = seconds // 60
         if left.days:
-            amount = f"{left.days} d {hours} h"
+            amount = [(left.days, "d"), (hours, "h")]
         elif hours:
-            amount = f"{hours} h {minutes} min"
+            amount = [(hours, "h"), (minutes, "min")]
         else:
-            amount = f"{max(minutes, 1)} min"
+            amount = [(max(minutes, 1), "min")]
+        amount = self.durations.words(amount)
         return _("time_left", default="${amount} left", mapping={"amount": amount})
 
     def filters(self):

@@ -7,6 +7,7 @@ from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
 from Products.statusmessages.interfaces import IStatusMessage
 from slc.clicktracker import _
 from slc.clicktracker.interfaces import StorageError
+from slc.clicktracker.privacy.settings import IPrivacySettings
 from slc.clicktracker.readtime.settings import IReadingTimeSettings
 from slc.clicktracker.reminders.settings import IReminderSettings
 from slc.clicktracker.settings import PREFIX
@@ -25,9 +26,12 @@ from z3c.form.interfaces import WidgetActionExecutionError
 from zope.interface import Invalid
 
 
-class IControlPanel(IClickTrackerSettings, IReminderSettings, IReadingTimeSettings):
+class IControlPanel(
+    IClickTrackerSettings, IReminderSettings, IReadingTimeSettings, IPrivacySettings
+):
     """What the control panel edits: the records of these schemas (one
-    prefix); reminders and reading time in fieldsets of their own."""
+    prefix); reminders, reading time and data protection in fieldsets of
+    their own (the pseudonym key is in none: never in the form)."""
 
 
 class ClickTrackerSettingsForm(RegistryEditForm):
@@ -159,12 +163,11 @@ class ClickTrackerSettingsForm(RegistryEditForm):
             )
         else:
             hits, visits_ = counts.get("hits", 0), counts.get("visits", 0)
-            if not hits and not visits_:
+            if not sum(counts.values()):
                 messages.addStatusMessage(
                     _(
                         "info_purge_nothing",
-                        default="Nothing to purge: no hits or visits older than "
-                        "${days} days.",
+                        default="Nothing to purge: nothing older than ${days} days.",
                         mapping={"days": days},
                     ),
                     "info",
@@ -173,9 +176,15 @@ class ClickTrackerSettingsForm(RegistryEditForm):
                 messages.addStatusMessage(
                     _(
                         "info_purged",
-                        default="Purged ${hits} hits and ${visits} visits older "
-                        "than ${days} days.",
-                        mapping={"hits": hits, "visits": visits_, "days": days},
+                        default="Purged ${hits} hits, ${visits} visits and "
+                        "${others} other rows (totals, confirmations, reminders) "
+                        "older than ${days} days.",
+                        mapping={
+                            "hits": hits,
+                            "visits": visits_,
+                            "others": sum(counts.values()) - hits - visits_,
+                            "days": days,
+                        },
                     ),
                     "info",
                 )
@@ -217,16 +226,23 @@ class ClickTrackerControlPanel(ControlPanelFormWrapper):
         spool = self.storage_status().get("spool")
         if not spool or not spool.get("max_bytes"):
             return None
+        decimal = one_decimal(self.request)
         return {
-            "percent": f"{spool['bytes'] / spool['max_bytes']:.1%}",
-            "used": megabytes(spool["bytes"]),
-            "cap": megabytes(spool["max_bytes"]),
+            "percent": f"{decimal(spool['bytes'] / spool['max_bytes'] * 100)}%",
+            "used": f"{decimal(spool['bytes'] / 1024 / 1024)} MB",
+            "cap": f"{decimal(spool['max_bytes'] / 1024 / 1024)} MB",
             "elsewhere": spool["rows_elsewhere"],
         }
 
 
-def megabytes(size):
-    return f"{size / 1024 / 1024:.1f} MB"
+def one_decimal(request):
+    """Numbers with one decimal, as the request's language writes them
+    ("0.5", German "0,5")."""
+    locale = getattr(request, "locale", None)
+    if locale is None:
+        return "{:.1f}".format
+    formatter = locale.numbers.getFormatter("decimal")
+    return lambda value: formatter.format(value, "0.0")
 
 
 def status_state(status):

@@ -28,6 +28,7 @@ from slc.clicktracker.storage.utility import read_status_storage
 from slc.clicktracker.storage.utility import reminder_storage
 from string import Template
 from ZODB.POSException import ConflictError
+from zope.i18n import translate
 import logging
 
 
@@ -119,12 +120,20 @@ def placeholders(context, sender):
     recipient's ``fullname``: the same for every mail about ``context``."""
     found = readers.expectation(context)
     deadline = found.deadline if found is not None else None
+    # Mail is read later and elsewhere: in the site's language.
+    language = api.portal.get_default_language()
     if deadline is None:
-        deadline_text = "no deadline set"
+        text = _("reminder_no_deadline", default="no deadline set")
     else:
         tz = site_timezone()
         local = deadline.astimezone(tz)
-        deadline_text = f"{local:%Y-%m-%d %H:%M} ({timezone_name(tz)})"
+        parts = {key: local.strftime(f"%{key}") for key in "YmdHM"}
+        text = _(
+            "reminder_deadline",
+            default="${Y}-${m}-${d} ${H}:${M} (${timezone})",
+            mapping=dict(parts, timezone=timezone_name(tz)),
+        )
+    deadline_text = translate(text, target_language=language)
     portal = api.portal.get()
     return {
         "title": context.Title() or context.getId(),
@@ -133,6 +142,17 @@ def placeholders(context, sender):
         "sender": sender,
         "site": portal.Title() or portal.absolute_url(),
     }
+
+
+def in_language(configured, language):
+    """``configured`` with its default subject and body in ``language``; a
+    site's own texts stay as they are."""
+    subject, body = configured.subject, configured.body
+    if subject.strip() == settings.DEFAULT_SUBJECT:
+        subject = translate(settings.SUBJECT_MESSAGE, target_language=language)
+    if body.replace("\r\n", "\n").strip() == settings.DEFAULT_BODY.strip():
+        body = translate(settings.BODY_MESSAGE, target_language=language)
+    return configured._replace(subject=subject, body=body)
 
 
 def compose(configured, values, recipient):
@@ -163,7 +183,7 @@ def send(context, sender=None, when=None):
     if problem:
         raise RemindersUnavailable(problem)
     when = when or datetime.now(UTC)
-    configured = settings.read()
+    configured = in_language(settings.read(), api.portal.get_default_language())
     found = plan(context, when, configured)
     sender = sender or api.portal.get_registry_record(
         "plone.email_from_name", default=""

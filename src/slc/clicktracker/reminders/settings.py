@@ -18,8 +18,12 @@ from zope.interface import Invalid
 
 PLACEHOLDERS = ("fullname", "title", "url", "deadline", "sender", "site")
 
-DEFAULT_SUBJECT = "Please read: ${title}"
-DEFAULT_BODY = """Hello ${fullname},
+# The defaults, as messages: while a site keeps them, reminders go out in
+# the site's language (``translated``).
+SUBJECT_MESSAGE = _("reminder_subject", default="Please read: ${title}")
+BODY_MESSAGE = _(
+    "reminder_body",
+    default="""Hello ${fullname},
 
 you are among the expected readers of "${title}" and have not read it yet.
 Please read it by ${deadline}:
@@ -27,7 +31,10 @@ Please read it by ${deadline}:
 ${url}
 
 ${sender} sent you this reminder from ${site}.
-"""
+""",
+)
+DEFAULT_SUBJECT = SUBJECT_MESSAGE.default
+DEFAULT_BODY = BODY_MESSAGE.default
 
 
 def valid_template(text):
@@ -57,9 +64,11 @@ def valid_template(text):
     return True
 
 
-PLACEHOLDER_HELP = (
-    "Placeholders: ${fullname} (the member), ${title}, ${url} (the item), "
-    "${deadline}, ${sender} (who sends the reminder), ${site}."
+# Shown as is: the help names the placeholders, it has no mapping for them.
+PLACEHOLDER_HELP = _(
+    "help_reminder_placeholders",
+    default="Placeholders: ${fullname} (the member), ${title}, ${url} (the "
+    "item), ${deadline}, ${sender} (who sends the reminder), ${site}.",
 )
 
 
@@ -79,7 +88,7 @@ class IReminderSettings(model.Schema):
 
     reminder_subject = schema.TextLine(
         title=_("Reminder subject"),
-        description=_("help_reminder_subject", default=PLACEHOLDER_HELP),
+        description=PLACEHOLDER_HELP,
         required=True,
         default=DEFAULT_SUBJECT,
         constraint=valid_template,
@@ -87,7 +96,7 @@ class IReminderSettings(model.Schema):
 
     reminder_body = schema.Text(
         title=_("Reminder text"),
-        description=_("help_reminder_body", default=PLACEHOLDER_HELP),
+        description=PLACEHOLDER_HELP,
         required=True,
         default=DEFAULT_BODY,
         constraint=valid_template,

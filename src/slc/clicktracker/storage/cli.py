@@ -1,13 +1,14 @@
 """Console scripts; they run without Zope.
 
-``clicktracker-purge`` deletes raw hits and visits older than N days, e.g.
-nightly from cron::
+``clicktracker-purge`` deletes what is older than N days (the retention:
+raw hits, visits, received hit ids, reminders, confirmations, and access
+totals not viewed since; see ``purge.py``), e.g. nightly from cron::
 
     SLC_CLICKTRACKER_DSN="host=db dbname=plone_clicks user=plone" \\
         clicktracker-purge --keep-days 180
 
-The access totals (what the access log shows without a time window) and the
-documents stay. Exit status: 0 done, 1 database error, 2 bad arguments.
+The documents and the site statistics' daily figures (which name nobody)
+stay. Exit status: 0 done, 1 database error, 2 bad arguments.
 """
 
 from slc.clicktracker.interfaces import StorageError
@@ -38,8 +39,8 @@ def purge_parser():
     parser = Parser(
         prog="clicktracker-purge",
         description=(
-            "Delete slc.clicktracker's raw hits and visits older than N days; "
-            "the access totals stay."
+            "Delete what slc.clicktracker keeps about members that is older "
+            "than N days (docs/privacy.rst)."
         ),
     )
     parser.add_argument(
@@ -82,10 +83,8 @@ def purge(argv=None):
         return 1
     finally:
         storage.close()
-    print(
-        f"removed {removed['hits']} hits and {removed['visits']} visits "
-        f"older than {args.keep_days} days"
-    )
+    counts = ", ".join(f"{count} {table}" for table, count in removed.items())
+    print(f"removed older than {args.keep_days} days: {counts}")
     return 0
 
 

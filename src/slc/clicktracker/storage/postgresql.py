@@ -40,6 +40,7 @@ from slc.clicktracker.storage.pool import BackOff
 from slc.clicktracker.storage.pool import Busy
 from slc.clicktracker.storage.pool import Pool
 from slc.clicktracker.storage.pool import Unavailable
+from slc.clicktracker.storage.privacy import Privacy
 from slc.clicktracker.storage.reading import ReadingRecords
 from slc.clicktracker.storage.readtime import ReadingTime
 from slc.clicktracker.storage.replay import Replayer
@@ -63,7 +64,7 @@ FAILURES = (psycopg2.Error, Unavailable)
 
 
 @implementer(IClickStorage, IClickStorageAdmin, IVisitStorage)
-class PostgresqlStorage(ReadingRecords, ReadingTime, Statistics):
+class PostgresqlStorage(ReadingRecords, ReadingTime, Statistics, Privacy):
     """Hits in PostgreSQL; a SQLite spool keeps them while it is unavailable."""
 
     # Per purge batch; the purge has its own connection, outside the pool.
@@ -303,7 +304,7 @@ class PostgresqlStorage(ReadingRecords, ReadingTime, Statistics):
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size!r}")
         if keep_days <= 0:
-            return {"hits": 0, "visits": 0}
+            return purge.nothing()
         # Its own connection: a long purge must not hold one of the pool's,
         # and its batches may take longer than a hit's statement timeout.
         conn = self._connect(self.purge_statement_timeout_ms)

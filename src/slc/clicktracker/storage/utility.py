@@ -13,6 +13,7 @@ from slc.clicktracker.interfaces import IAccessLogStorage
 from slc.clicktracker.interfaces import IClickStorage
 from slc.clicktracker.interfaces import IClickStorageAdmin
 from slc.clicktracker.interfaces import IConfirmationStorage
+from slc.clicktracker.interfaces import IPrivacyStorage
 from slc.clicktracker.interfaces import IReadingTimeStorage
 from slc.clicktracker.interfaces import IReadStatusStorage
 from slc.clicktracker.interfaces import IReminderStorage
@@ -207,6 +208,22 @@ class ConfiguredStorage:
     def prepare_statistics(self, zone, today=None):
         return self.storage().prepare_statistics(zone, today=today)
 
+    # -- IPrivacyStorage ------------------------------------------------------
+
+    def member_data(self, member):
+        return self.storage().member_data(member)
+
+    def erase_member(self, member, batch_size=5000):
+        return self.storage().erase_member(member, batch_size=batch_size)
+
+    def pseudonymise_member(self, member, pseudonym, batch_size=5000):
+        return self.storage().pseudonymise_member(
+            member, pseudonym, batch_size=batch_size
+        )
+
+    def pseudonymise_before(self, days, key, batch_size=5000):
+        return self.storage().pseudonymise_before(days, key, batch_size=batch_size)
+
 
 classImplements(
     ConfiguredStorage,
@@ -217,6 +234,7 @@ classImplements(
     IReadingTimeStorage,
 )
 classImplements(ConfiguredStorage, IStatisticsStorage)
+classImplements(ConfiguredStorage, IPrivacyStorage)
 
 
 def access_log_storage():

@@ -16,6 +16,7 @@ from plone.testing.zope import WSGI_SERVER_FIXTURE
 from plone.testing.zope import WSGIServer
 from slc.clicktracker.testing.cluster import CLUSTER
 from zope.configuration import xmlconfig
+import os
 
 
 class PostgresLayer(Layer):
@@ -47,6 +48,9 @@ class ClickTrackerLayer(PloneSandboxLayer):
     def setUpZope(self, app, configurationContext):
         import slc.clicktracker
 
+        # What zope.conf sets on a Plone instance (demo/zope.conf.in,
+        # buildout.cfg): the ZCML compiles locales/*/LC_MESSAGES/*.po.
+        os.environ.setdefault("zope_i18n_compile_mo_files", "true")
         self.loadZCML(package=slc.clicktracker)
 
     def setUpPloneSite(self, portal):
