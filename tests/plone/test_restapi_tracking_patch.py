@@ -144,7 +144,7 @@ BAD = [
     ({"tracked": "yes"}, "tracked must be true or false"),
     ({"tracked": 1}, "tracked must be true or false"),
     ({"expected_readers": ["carol"]}, "expected_readers must be an object or null"),
-    ({"expected_readers": {}}, "principals must be a list"),
+    ({"expected_readers": {}}, "has no expected readers of its own"),
     ({"expected_readers": {"principals": "carol"}}, "principals must be a list"),
     ({"expected_readers": {"principals": []}}, "at least one"),
     ({"expected_readers": {"principals": [" "]}}, "at least one"),

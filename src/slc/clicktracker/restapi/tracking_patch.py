@@ -104,8 +104,13 @@ def parse_readers(value, own):
     if not isinstance(value, dict):
         raise errors.bad_request("expected_readers must be an object or null.")
     unknown_keys(value, READER_KEYS, "keys in expected_readers")
-    if "principals" in value or own is None:
-        principals = parse_principals(value.get("principals"))
+    if "principals" not in value and own is None:
+        raise errors.bad_request(
+            "This item has no expected readers of its own (inherited ones are "
+            "changed where they are set): send principals to set them here."
+        )
+    if "principals" in value:
+        principals = parse_principals(value["principals"])
     else:
         principals = list(own.principals)
     deadline = own.deadline if own is not None else None
