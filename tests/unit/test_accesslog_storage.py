@@ -375,6 +375,9 @@ def test_bad_arguments(filled):
             filled.log_page("/Plone/f", **kw)
     with pytest.raises(ValueError):
         filled.log_page("Plone/f")
+    # The download checks the same arguments in the same place.
+    with pytest.raises(ValueError, match="needs fullnames"):
+        next(iter(filled.iter_log("/Plone/f", sort_on="fullname")))
 
 
 def test_not_configured():

@@ -19,9 +19,12 @@ def make_spec(
     document,
     min_seconds=None,
     reached_end=None,
+    fullnames=None,
 ):
     """A checked ``LogSpec``.
 
+    :param fullnames: what the caller has to sort on "fullname" by (the
+        rows' names come from Zope); only its presence is checked here.
     :raises ValueError: for anything IAccessLogStorage refuses.
     """
     if per not in q.PER:
@@ -30,6 +33,8 @@ def make_spec(
         raise ValueError(f"cannot sort on {sort_on!r}; use one of {q.SORTS}")
     if sort_on == "url" and per != "url":
         raise ValueError("sorting on url needs per='url'")
+    if sort_on == "fullname" and fullnames is None:
+        raise ValueError("sorting on fullname needs fullnames")
     if isinstance(prefix, (tuple, list)) or (prefix or "").strip("/"):
         prefix = clean_path(prefix, "prefix")
     else:

@@ -443,10 +443,9 @@ class PostgresqlStorage(ReadingRecords, ReadingTime, Statistics, Privacy):
             document,
             min_seconds,
             reached_end,
+            fullnames,
         )
         logspec.check_page(offset, limit)
-        if sort_on == "fullname" and fullnames is None:
-            raise ValueError("sorting on fullname needs fullnames")
         self._require_dsn()
         limits = logpages.Limits(self)
         own = False
@@ -509,9 +508,8 @@ class PostgresqlStorage(ReadingRecords, ReadingTime, Statistics, Privacy):
             document,
             min_seconds,
             reached_end,
+            fullnames,
         )
-        if sort_on == "fullname" and fullnames is None:
-            raise ValueError("sorting on fullname needs fullnames")
         self._require_dsn()
         return logpages.iterate(
             lambda: self._connect(self.export_statement_timeout_ms),
