@@ -28,6 +28,11 @@ MAX_MINUTES = 1_000_000
 CHECKED = ("1", "on", "true", "yes")
 
 
+def is_checked(value):
+    """Whether a form value says "on" (a checkbox, or a switch in a URL)."""
+    return text_field(value).lower() in CHECKED
+
+
 def minutes_to_seconds(text):
     """Seconds of a number of minutes as typed ("5", "1.5", "2,5"), or
     None when ``text`` is no number between 0 and MAX_MINUTES."""
@@ -63,7 +68,7 @@ class ReadingLog:
             self.min_seconds = minutes_to_seconds(self.minutes_text)
             if self.min_seconds is None:
                 self.messages.append(("error", self.bad_minutes_text()))
-        self.to_end = text_field(form.get(END_FIELD)).lower() in CHECKED
+        self.to_end = is_checked(form.get(END_FIELD))
         at = columns.index("count") + 1
         return (*columns[:at], *COLUMNS, *columns[at:])
 

@@ -12,6 +12,7 @@ them (the page shows the first few).
 """
 
 from slc.clicktracker import _
+from slc.clicktracker.browser.accesslog_reading import is_checked
 from slc.clicktracker.browser.readers_report import ReadersReport
 from slc.clicktracker.browser.readers_texts import CONFIRM_FILTERS
 from slc.clicktracker.browser.readers_texts import STATUSES
@@ -56,7 +57,7 @@ class ReadersGet(reports.ReportService):
         if order is not None:
             form["readers_order"] = order
         # The page reads "read to the end" as any text; the API as a switch.
-        form["readers_end"] = "1" if wants(form.get("read_to_end")) else ""
+        form["readers_end"] = "1" if is_checked(form.get("read_to_end")) else ""
         view = ReadersReport(context, request, can_view=True)
         view.update()
         self.check(view)
@@ -140,10 +141,6 @@ class ReadersGet(reports.ReportService):
             return found
 
         return serialize
-
-
-def wants(value):
-    return str(value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def through(row):
