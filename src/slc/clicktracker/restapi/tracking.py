@@ -104,12 +104,14 @@ def allowed(context):
     }
 
 
-def reports(context, may):
+def reports(context, may, expected):
+    """Links to the reports ``may`` allows; ``expected``: whether expected
+    readers apply here (only then is there a readers report)."""
     url = context.absolute_url()
     found = {}
     if may["view_log"]:
         found["log"] = f"{url}/@tracking-log"
-    if may["view_readers"] and readers.expectation(context) is not None:
+    if may["view_readers"] and expected:
         if ReadersReport.applies(context):
             found["readers"] = f"{url}/@readers"
     if may["view_readers"] and FolderMatrix.applies(context):
@@ -126,13 +128,14 @@ def tracking_info(context):
         # hit link says enough for a frontend.
         return info
     state, source = status(context)
+    expected = expectation_info(context)
     info.update(
         tracked=state != "none",
         status=state,
         source=None if source is None else link(source),
-        expected_readers=expectation_info(context),
+        expected_readers=expected,
         can_manage=may["manage"],
-        reports=reports(context, may),
+        reports=reports(context, may, expected is not None),
     )
     return info
 
