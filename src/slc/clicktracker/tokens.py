@@ -38,6 +38,15 @@ import uuid
 
 # The member name of anonymous visitors; Plone user ids cannot contain "(".
 ANONYMOUS = "(anonymous)"
+# What the data protection functions' pseudonyms start with: no Plone user
+# id does (storage/privacy.py makes them).
+PSEUDONYM_PREFIX = "~"
+
+
+def is_pseudonym(member):
+    return isinstance(member, str) and member.startswith(PSEUDONYM_PREFIX)
+
+
 # A tab may wait in the background for a long time before it is read.
 DEFAULT_TTL = 12 * 60 * 60
 # Expiry times are rounded up to this, so that a page's token is the same

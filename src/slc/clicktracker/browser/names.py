@@ -15,6 +15,7 @@ readable and sortable.
 from plone import api
 from slc.clicktracker import _
 from slc.clicktracker.tokens import ANONYMOUS
+from slc.clicktracker.tokens import is_pseudonym
 from ZODB.POSException import ConflictError
 from zope.globalrequest import getRequest
 from zope.i18n import translate
@@ -32,7 +33,6 @@ _lock = threading.Lock()
 
 REMOVED = _("name_removed", default="${member} (removed)")
 PSEUDONYMISED = _("name_pseudonymised", default="${member} (pseudonymised)")
-PSEUDONYM_PREFIX = "~"
 
 
 def fullname(member):
@@ -47,7 +47,7 @@ def marked(member, name):
     pseudonymised (in the request's language)."""
     if name or not member or member == ANONYMOUS:
         return name
-    message = PSEUDONYMISED if member.startswith(PSEUDONYM_PREFIX) else REMOVED
+    message = PSEUDONYMISED if is_pseudonym(member) else REMOVED
     message = Message(message, mapping={"member": member})
     return translate(message, context=getRequest())
 
@@ -59,7 +59,7 @@ def is_user(member):
 
 def _lookup(member):
     """The full name or user id; "" when unknown or deleted."""
-    if not member or member.startswith(PSEUDONYM_PREFIX):
+    if not member or is_pseudonym(member):
         return ""  # a pseudonym is no user: no need to ask the user folder
     try:
         portal = api.portal.get()

@@ -22,6 +22,7 @@ from slc.clicktracker.interfaces import StorageError
 from slc.clicktracker.privacy import members
 from slc.clicktracker.privacy import settings
 from slc.clicktracker.tokens import ANONYMOUS
+from slc.clicktracker.tokens import is_pseudonym
 from urllib.parse import urlencode
 from zope.interface import alsoProvides
 import logging
@@ -101,7 +102,7 @@ class MemberDataView(BrowserView):
                 "Anonymous visitors are no member: their hits are kept apart "
                 "from anyone's data and can be purged by age."
             )
-        elif action == "pseudonymise" and self.member.startswith("~"):
+        elif action == "pseudonymise" and is_pseudonym(self.member):
             self.problem = _("This id is a pseudonym already.")
         return self.problem is None
 

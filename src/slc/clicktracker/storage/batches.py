@@ -22,6 +22,15 @@ SIZE = (
 )
 
 
+def clean_batch(batch_size):
+    """``batch_size`` if it is an int >= 1; ValueError if not."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int):
+        raise ValueError(f"batch_size must be an int, got {batch_size!r}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size!r}")
+    return batch_size
+
+
 def table(name):
     """The SQL identifier of ``clicktracker.<name>``."""
     return sql.Identifier("clicktracker", name)

@@ -24,6 +24,7 @@ from slc.clicktracker.interfaces import IVisitStorage
 from slc.clicktracker.interfaces import LogTooSlow
 from slc.clicktracker.interfaces import StorageError
 from slc.clicktracker.interfaces import StorageNotConfigured
+from slc.clicktracker.storage import batches
 from slc.clicktracker.storage import dsn as dsns
 from slc.clicktracker.storage import logpages
 from slc.clicktracker.storage import logspec
@@ -299,10 +300,7 @@ class PostgresqlStorage(ReadingRecords, ReadingTime, Statistics, Privacy):
     def purge(self, keep_days, batch_size=5000):
         if isinstance(keep_days, bool) or not isinstance(keep_days, (int, float)):
             raise ValueError(f"keep_days must be a number, got {keep_days!r}")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int):
-            raise ValueError(f"batch_size must be an int, got {batch_size!r}")
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, got {batch_size!r}")
+        batches.clean_batch(batch_size)
         if keep_days <= 0:
             return purge.nothing()
         # Its own connection: a long purge must not hold one of the pool's,

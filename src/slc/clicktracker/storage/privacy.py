@@ -14,12 +14,14 @@ pseudonymised again.
 
 from slc.clicktracker.interfaces import IPrivacyStorage
 from slc.clicktracker.interfaces import StorageError
+from slc.clicktracker.storage import batches
 from slc.clicktracker.storage import privacy_batches
 from slc.clicktracker.storage import privacy_rows
 from slc.clicktracker.storage import schema
 from slc.clicktracker.storage.hits import clean_member
-from slc.clicktracker.storage.privacy_batches import ANONYMOUS
-from slc.clicktracker.storage.privacy_batches import PREFIX
+from slc.clicktracker.tokens import ANONYMOUS
+from slc.clicktracker.tokens import PSEUDONYM_PREFIX as PREFIX
+from slc.clicktracker.tokens import is_pseudonym
 from zope.interface import implementer
 import base64
 import hashlib
@@ -54,10 +56,6 @@ def pseudonym(member, key):
     return PREFIX + text[:PSEUDONYM_LENGTH]
 
 
-def is_pseudonym(member):
-    return isinstance(member, str) and member.startswith(PREFIX)
-
-
 def clean_person(member, name="member"):
     """A member id that names a person: not empty, not the anonymous member."""
     if not isinstance(member, str):
@@ -68,14 +66,6 @@ def clean_person(member, name="member"):
     if member == ANONYMOUS:
         raise ValueError(f"{ANONYMOUS} is no member: it stands for every visitor")
     return member
-
-
-def clean_batch(batch_size):
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int):
-        raise ValueError(f"batch_size must be an int, got {batch_size!r}")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, got {batch_size!r}")
-    return batch_size
 
 
 @implementer(IPrivacyStorage)
@@ -105,7 +95,7 @@ class Privacy:
 
     def erase_member(self, member, batch_size=5000):
         member = clean_person(member)
-        batch_size = clean_batch(batch_size)
+        batch_size = batches.clean_batch(batch_size)
 
         def work(conn):
             with conn.cursor() as cur:
@@ -122,7 +112,7 @@ class Privacy:
             raise ValueError(f"a pseudonym starts with {PREFIX!r}, got {new!r}")
         if new == member:
             raise ValueError("the pseudonym must differ from the member id")
-        batch_size = clean_batch(batch_size)
+        batch_size = batches.clean_batch(batch_size)
 
         def work(conn):
             with conn.cursor() as cur:
@@ -138,7 +128,7 @@ class Privacy:
         if isinstance(days, bool) or not isinstance(days, (int, float)) or days <= 0:
             raise ValueError(f"days must be a number above 0, got {days!r}")
         key = clean_key(key)
-        batch_size = clean_batch(batch_size)
+        batch_size = batches.clean_batch(batch_size)
 
         def work(conn):
             with conn.cursor() as cur:

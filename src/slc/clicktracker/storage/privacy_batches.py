@@ -10,10 +10,9 @@ bounded set of rows (``batches``).
 
 from slc.clicktracker.storage import batches
 from slc.clicktracker.storage.batches import sql
+from slc.clicktracker.tokens import ANONYMOUS
+from slc.clicktracker.tokens import PSEUDONYM_PREFIX as PREFIX
 
-
-ANONYMOUS = "(anonymous)"  # tokens.ANONYMOUS; the storage imports no Zope side
-PREFIX = "~"  # of pseudonyms: a Plone user id never starts with it
 
 # Rows of one member; or rows older than the cutoff, not yet pseudonymised.
 OF_MEMBER = "member = %(member)s"
